@@ -1,0 +1,133 @@
+"""Drive a real JupyterLab in headless Chromium: open chapters, Run All through the UI, check the result.
+
+For each notebook: start from a temporary working copy of nbs/ (nothing in the repo is written),
+open it in JupyterLab, run every cell from the Run menu, wait until the kernel is idle, save it from
+the UI, and assert that no cell shows an error, that plots rendered in the page (images with a
+natural width), and that no nbdev/Quarto markup leaks into what the learner sees. Saves a
+screenshot per notebook. The server is stopped in all cases.
+Usage: python tools/check_jupyterlab.py [NOTEBOOK ...] [--out DIR]   (default: 00_data and 05_nn_module)
+"""
+import argparse, json, os, secrets, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+                 '--disable-component-update', '--disable-sync', '--no-first-run']
+WARTS = ['{target="_blank"', 'style="float:right', '#| ']  # Quarto/nbdev markup that must not show in outputs
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+def wait_for_server(url: str, proc, timeout: float = 90):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if proc.poll() is not None: raise RuntimeError(f'jupyter lab exited early with code {proc.returncode}')
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200: return
+        except Exception: time.sleep(0.5)
+    raise TimeoutError(f'jupyter lab did not answer at {url} within {timeout} s')
+
+def start_lab(work: Path, home: Path):
+    "Start JupyterLab on 127.0.0.1 with a token, notebook windowing off (every cell in the DOM)."
+    port, token = free_port(), secrets.token_hex(16)
+    settings = home/'lab-settings'/'@jupyterlab'/'notebook-extension'
+    settings.mkdir(parents=True)
+    (settings/'tracker.jupyterlab-settings').write_text(json.dumps({'windowingMode': 'none'}))
+    news = home/'lab-settings'/'@jupyterlab'/'apputils-extension'
+    news.mkdir(parents=True)
+    (news/'notification.jupyterlab-settings').write_text(json.dumps({'fetchNews': 'false', 'checkForUpdates': False}))
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(home/'lab-settings'), JUPYTER_CONFIG_DIR=str(home/'config'),
+               JUPYTER_RUNTIME_DIR=str(home/'runtime'), JUPYTERLAB_WORKSPACES_DIR=str(home/'workspaces'),
+               MPLBACKEND='module://matplotlib_inline.backend_inline')
+    cmd = [sys.executable, '-m', 'jupyterlab', '--no-browser', '--ServerApp.ip=127.0.0.1', f'--ServerApp.port={port}',
+           f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={work}', '--ServerApp.open_browser=False',
+           '--LabApp.news_url=', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate']
+    if hasattr(os, 'geteuid') and os.geteuid() == 0: cmd.append('--allow-root')
+    log = open(home/'lab.log', 'w')
+    proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+    wait_for_server(f'http://127.0.0.1:{port}/api/status?token={token}', proc)
+    return proc, f'http://127.0.0.1:{port}', token
+
+def run_notebook(page, base: str, token: str, name: str, work: Path, shots: Path, timeout: float) -> list[str]:
+    "Open `name`, Run All from the menu, wait for idle, save; returns a list of problems (empty if fine)."
+    problems = []
+    page.goto(f'{base}/lab/tree/{name}?token={token}&reset', wait_until='domcontentloaded')
+    page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=60_000)
+    t0 = time.time()   # wait for the kernel; accept the kernel dialog JupyterLab may show (Python 3 is preselected)
+    quiet = 0
+    while quiet < 4:   # idle, and no dialog, for two seconds in a row
+        if time.time() - t0 > 90: raise TimeoutError('the kernel did not become idle within 90 s')
+        dialog = page.locator('.jp-Dialog .jp-Dialog-button.jp-mod-accept')
+        if dialog.count(): dialog.first.click(); quiet = 0
+        elif page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').count(): quiet += 1
+        time.sleep(0.5)
+    t0 = time.perf_counter()
+    page.click('#jp-MainMenu >> text=Run')
+    page.locator('.lm-Menu-content').get_by_text('Run All Cells', exact=True).click()
+    # Idle with every code cell numbered: all ran (or one failed and the rest were skipped)
+    page.wait_for_function(
+        """() => { const p = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent);
+                   return p.length && p.every(t => /\\[\\d+\\]/.test(t) || t.trim() === '') && !p.some(t => t.includes('*')); }""",
+        timeout=timeout * 1000)
+    page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=timeout * 1000)
+    secs = time.perf_counter() - t0
+    n_code = page.locator('.jp-Notebook .jp-CodeCell').count()
+    page.keyboard.press('Control+s')
+    time.sleep(1.5)
+    errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]:has-text("Traceback"), .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]:has-text("Error")')
+    n_err = errors.count()
+    if n_err: problems.append(f'{n_err} cell(s) show an error, first: {errors.first.inner_text()[:300]!r}')
+    images = page.eval_on_selector_all('.jp-RenderedImage img', 'els => els.map(e => e.complete && e.naturalWidth > 0)')
+    if not images: problems.append('no plot rendered')
+    elif not all(images): problems.append(f'{images.count(False)} of {len(images)} images did not load')
+    text = '\n'.join(page.locator('.jp-Notebook .jp-OutputArea').all_inner_texts())
+    problems += [f'learner-visible markup {w!r}' for w in WARTS if w in text]
+    unnumbered = page.eval_on_selector_all('.jp-Notebook .jp-CodeCell .jp-InputPrompt', 'els => els.filter(e => !/\\[\\d+\\]/.test(e.textContent)).length')
+    if unnumbered: problems.append(f'{unnumbered} of {n_code} code cells did not run')
+    page.screenshot(path=str(shots/f'{Path(name).stem}.png'), full_page=False)
+    saved = json.loads((work/name).read_text())
+    outs = [o for c in saved['cells'] if c['cell_type'] == 'code' for o in c.get('outputs', [])]
+    if any(o['output_type'] == 'error' for o in outs): problems.append('the saved notebook holds an error output')
+    if not any('image/png' in o.get('data', {}) for o in outs): problems.append('the saved notebook holds no plot')
+    print(f'{name:24} {n_code} code cells ran through the UI in {secs:.1f} s, {len(images)} plots rendered'
+          + ('' if not problems else ' -- ' + '; '.join(problems)), flush=True)
+    return problems
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('notebooks', nargs='*', default=['00_data.ipynb', '05_nn_module.ipynb'])
+    ap.add_argument('--out', default=str(ROOT/'.ci'/'out'/'jupyterlab'), help='folder for screenshots')
+    ap.add_argument('--timeout', type=float, default=180, help='seconds to wait for Run All')
+    a = ap.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+    shots = Path(a.out); shots.mkdir(parents=True, exist_ok=True)
+    failed = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp); work = tmp/'nbs'
+        shutil.copytree(ROOT/'nbs', work, ignore=shutil.ignore_patterns('_proc', '_docs', '.ipynb_checkpoints'))
+        names = [Path(n).name for n in a.notebooks if (work/Path(n).name).exists()]
+        missing = [n for n in a.notebooks if Path(n).name not in names]
+        if missing: print(f'not found, skipped: {missing}')
+        proc, base, token = start_lab(work, tmp)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path='/usr/bin/chromium', args=CHROMIUM_ARGS)
+                page = browser.new_context(viewport={'width': 1400, 'height': 1000}).new_page()
+                for name in names:
+                    try: problems = run_notebook(page, base, token, name, work, shots, a.timeout)
+                    except Exception as e:
+                        problems = [f'{type(e).__name__}: {str(e).splitlines()[0]}']
+                        print(f'{name:24} FAILED: {problems[0]}')
+                        page.screenshot(path=str(shots/f'{Path(name).stem}-failed.png'))
+                    if problems: failed.append(name)
+                browser.close()
+        finally:
+            proc.terminate()
+            try: proc.wait(timeout=15)
+            except subprocess.TimeoutExpired: proc.kill()
+    print(f'JupyterLab: {len(names) - len(failed)} of {len(names)} notebooks ran clean through the UI; screenshots in {shots}')
+    return 1 if failed or not names else 0
+
+if __name__ == '__main__': sys.exit(main())
