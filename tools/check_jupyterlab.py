@@ -5,7 +5,7 @@ open it in JupyterLab, run every cell from the Run menu, wait until the kernel i
 the UI, and assert that no cell shows an error, that plots rendered in the page (images with a
 natural width), and that no nbdev/Quarto markup leaks into what the learner sees. Saves a
 screenshot per notebook. The server is stopped in all cases.
-Usage: python tools/check_jupyterlab.py [NOTEBOOK ...] [--out DIR]   (default: 00_data and 05_nn_module)
+Usage: python tools/check_jupyterlab.py [NOTEBOOK ...] [--out DIR]   (default: every chapter, nbs/[0-9]*.ipynb)
 """
 import argparse, json, os, secrets, shutil, socket, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
@@ -97,7 +97,7 @@ def run_notebook(page, base: str, token: str, name: str, work: Path, shots: Path
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('notebooks', nargs='*', default=['00_data.ipynb', '05_nn_module.ipynb'])
+    ap.add_argument('notebooks', nargs='*', default=sorted(p.name for p in (ROOT/'nbs').glob('[0-9]*.ipynb')))
     ap.add_argument('--out', default=str(ROOT/'.ci'/'out'/'jupyterlab'), help='folder for screenshots')
     ap.add_argument('--timeout', type=float, default=180, help='seconds to wait for Run All')
     a = ap.parse_args(argv)

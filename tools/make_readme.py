@@ -32,7 +32,10 @@ def render(nb: dict, base: str) -> str:
     for cell in nb['cells']:
         src = _src(cell).strip()
         if cell['cell_type'] == 'markdown':
-            parts.append(re.sub(r'\]\((\d\d_[\w-]+)\.ipynb\)', rf']({base}/\1.html)', src))
+            # links to chapters go to their pages on the site (nbdev drops the number prefix)
+            src = re.sub(r'\]\(\d+[a-zA-Z0-9]*_([\w-]+)\.ipynb\)', rf']({base}/\1.html)', src)
+            # pictures live in nbs/images/, relative to the notebook
+            parts.append(re.sub(r'\]\((images/[^)\s]+)\)', r'](nbs/\1)', src))
         elif cell['cell_type'] == 'code':
             lines = src.splitlines()
             if any(re.match(r'#\|\s*(hide|exec_doc|eval:\s*false)', l) for l in lines[:3]): continue
