@@ -53,6 +53,20 @@ def time_epochs(x, y, hidden, loss, reps, device):
     return statistics.median(times['autograd']), statistics.median(times['hand'])
 
 
+def report(quick=False, device=None, hidden=20, loss='mae'):
+    "Rows for tools/perf_report.py: one full-batch epoch with hand gradients against autograd."
+    device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    (x_small, y_small), _ = split_data(*make_blobs(), fracs=(0.8, 0.2), seed=42)
+    x_big, y_big = make_blobs(500_000, seed=0)
+    rows = []
+    for name, x, y, reps in [('800 training points', x_small, y_small, 20 if quick else 300),
+                             ('1M points', x_big, y_big, 3 if quick else 20)]:
+        t_auto, t_hand = time_epochs(x.to(device), y.to(device), hidden, loss, reps, device)
+        rows.append(dict(benchmark='backprop', case=f'2-{hidden}-1 MLP, {loss.upper()}, {name}', baseline='autograd',
+                         base_s=t_auto, ours='calc_grads (by hand)', ours_s=t_hand, unit='one epoch', device=str(device)))
+    return rows
+
+
 def main():
     args = parse_args()
     if args.threads: torch.set_num_threads(args.threads)

@@ -36,6 +36,12 @@ def run(quick: bool = False, device: str | None = None) -> list[dict]:
         rows.append(dict(case=f'{name}, batch 32', dataloader_us=dl * 1e6, fastloader_us=fl * 1e6, speedup=dl / fl, device=device))
     return rows
 
+def report(quick: bool = False, device: str | None = None) -> list[dict]:
+    "Rows for tools/perf_report.py: seconds per batch of each loader, side by side."
+    return [dict(benchmark='batches', case=r['case'], baseline='DataLoader', base_s=r['dataloader_us'] / 1e6,
+                 ours='FastLoader', ours_s=r['fastloader_us'] / 1e6, unit='one batch', device=r['device'])
+            for r in run(quick, device)]
+
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--quick', action='store_true', help='a few-second run on small data')

@@ -31,10 +31,10 @@ OPTIMIZERS = [('SGD', dict(lr=1e-3, momentum=0.9)), ('Adagrad', {}), ('RMSprop',
 MODELS = {'2-10-1': (2, 10, 1), '2-1000-1000-1': (2, 1000, 1000, 1)}
 
 
-def make_params(sizes, seed=0):
+def make_params(sizes, seed=0, device=None):
     "The weights and biases of an MLP with layer sizes `sizes`, each with a random gradient."
     torch.manual_seed(seed)
-    params = [p for a, b in zip(sizes[:-1], sizes[1:]) for p in nn.Linear(a, b).parameters()]
+    params = [p for a, b in zip(sizes[:-1], sizes[1:]) for p in nn.Linear(a, b, device=device).parameters()]
     for p in params: p.grad = torch.randn_like(p) * 1e-2
     return params
 
@@ -48,14 +48,17 @@ def copy_params(params):
 
 def mean_step_time(opt, n):
     "Mean wall time of one `opt.step()` over `n` calls."
+    dev = opt.param_groups[0]['params'][0].device
+    if dev.type == 'cuda': torch.cuda.synchronize(dev)
     t0 = time.perf_counter()
     for _ in range(n): opt.step()
+    if dev.type == 'cuda': torch.cuda.synchronize(dev)
     return (time.perf_counter() - t0) / n
 
 
-def bench(sizes, name, kwargs, rounds, target_s):
+def bench(sizes, name, kwargs, rounds, target_s, device=None):
     "Median step times (seconds) of the four variants on the model with layer sizes `sizes`."
-    params = make_params(sizes)
+    params = make_params(sizes, device=device)
     variants = {'torch': getattr(torch.optim, name)(copy_params(params), **kwargs),
                 'torch foreach': getattr(torch.optim, name)(copy_params(params), foreach=True, **kwargs),
                 'readable': getattr(bo, name)(copy_params(params), **kwargs),
@@ -70,6 +73,19 @@ def bench(sizes, name, kwargs, rounds, target_s):
         for k in keys[r % 4:] + keys[:r % 4]:             # rotate the order from round to round
             times[k].append(mean_step_time(variants[k], n))
     return {k: statistics.median(v) for k, v in times.items()}
+
+
+def report(quick=False, device=None):
+    "Rows for tools/perf_report.py: one step of blobnn's fast path against torch.optim's default, per model and optimizer."
+    rounds, target = (3, 0.005) if quick else (15, 0.02)
+    rows = []
+    for model, sizes in MODELS.items():
+        for name, kwargs in OPTIMIZERS:
+            t = bench(sizes, name, kwargs, rounds, target, device)
+            rows.append(dict(benchmark='optimizer step', case=f'{name}, MLP {model}', baseline=f'torch.optim.{name}',
+                             base_s=t['torch'], ours=f'blobnn.optim.{name}(foreach=True)', ours_s=t['fast'],
+                             unit='one step', device=str(device or 'cpu')))
+    return rows
 
 
 def main():

@@ -13,7 +13,7 @@ from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 # Text that legitimately changes from run to run: timings, memory addresses, temp paths.
-VOLATILE = re.compile(r'(\d+(\.\d+)?\s*(ms|µs|us|ns|s|x)\b|0x[0-9a-f]+|/tmp/\S+|\d+\.\d+x faster|it/s|s/it)')
+VOLATILE = re.compile(r'(The slowest run took .*?cached\.?\n?|\d+(\.\d+)?\s*(ms|µs|μs|us|ns|s|x)\b|0x[0-9a-f]+|/tmp/\S+|\d+\.\d+x faster|it/s|s/it)')
 
 def text_outputs(nb) -> list[str]:
     "The text outputs of every code cell, with volatile numbers masked."
