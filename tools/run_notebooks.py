@@ -16,16 +16,18 @@ ROOT = Path(__file__).resolve().parent.parent
 VOLATILE = re.compile(r'(The slowest run took .*?cached\.?\n?|\d+(\.\d+)?\s*(ms|µs|μs|us|ns|s|x)\b|0x[0-9a-f]+|/tmp/\S+|\d+\.\d+x faster|it/s|s/it)')
 
 def text_outputs(nb) -> list[str]:
-    "The text outputs of every code cell, with volatile numbers masked."
+    "The text outputs of every code cell, with volatile numbers masked; a cell's printed text counts as one output."
     out = []
     for c in nb.cells:
         if c.cell_type != 'code': continue
+        streams: dict[str, str] = {}    # a kernel sends printed text in chunks that depend on timing: join them
         for o in c.get('outputs', []):
-            if o.output_type == 'stream': t = o.text
+            if o.output_type == 'stream': streams[o.name] = streams.get(o.name, '') + o.text; continue
             elif o.output_type in ('execute_result', 'display_data'): t = o.get('data', {}).get('text/plain', '')
             elif o.output_type == 'error': t = f'ERROR {o.ename}: {o.evalue}'
             else: continue
             out.append(VOLATILE.sub('<n>', t))
+        out += [f'{name}: ' + VOLATILE.sub('<n>', t) for name, t in streams.items()]
     return out
 
 def execute(path: Path, workdir: Path, timeout: int):
@@ -55,7 +57,11 @@ def main(argv=None) -> int:
             status = 'ok' if err is None else f'FAILED: {err}'
             if err is None and a.twice:
                 nb2, secs2, err2 = execute(work/name, work, a.timeout)
-                same = err2 is None and text_outputs(nb) == text_outputs(nb2)
+                t1, t2 = text_outputs(nb), text_outputs(nb2)
+                same = err2 is None and t1 == t2
+                if err2 is None and not same:   # show the first difference, so that it can be fixed
+                    a, b = next(((x, y) for x, y in zip(t1, t2) if x != y), (f'{len(t1)} outputs', f'{len(t2)} outputs'))
+                    print(f'{name}: first differing output\n--- run 1:\n{a[:800]}\n--- run 2:\n{b[:800]}', flush=True)
                 status += f'; second run {secs2:.1f} s, ' + ('same text outputs' if same else 'DIFFERENT text outputs')
                 if not same: err = 'outputs differ between two runs'
             print(f'{name:28} {secs:6.1f} s  {status}', flush=True)
