@@ -11,6 +11,9 @@ import argparse, json, os, secrets, shutil, socket, subprocess, sys, tempfile, t
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Debian's Chromium by default; BLOBNN_CHROMIUM=playwright uses the browser of `playwright install chromium`
+# (GitHub's Ubuntu runners, where apt's chromium is a snap), any other value is a path to a Chromium.
+CHROMIUM = os.environ.get('BLOBNN_CHROMIUM') or '/usr/bin/chromium'
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync', '--no-first-run']
 WARTS = ['{target="_blank"', 'style="float:right', '#| ']  # Quarto/nbdev markup that must not show in outputs
@@ -113,7 +116,7 @@ def main(argv=None) -> int:
         proc, base, token = start_lab(work, tmp)
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path='/usr/bin/chromium', args=CHROMIUM_ARGS)
+                browser = p.chromium.launch(executable_path=None if CHROMIUM == 'playwright' else CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_context(viewport={'width': 1400, 'height': 1000}).new_page()
                 for name in names:
                     try: problems = run_notebook(page, base, token, name, work, shots, a.timeout)

@@ -24,13 +24,15 @@ It saves a full-page screenshot of each page (and of the home page in the dark t
 
 Usage: python tools/check_site.py [--site _site] [--shots .ci/out/site]
 """
-import argparse, ast, functools, http.server, json, mimetypes, re, socket, sys, tempfile, threading, time
+import argparse, ast, functools, os, http.server, json, mimetypes, re, socket, sys, tempfile, threading, time
 from configparser import ConfigParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, unquote
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = '/usr/bin/chromium'
+# Debian's Chromium by default; BLOBNN_CHROMIUM=playwright uses the browser of `playwright install chromium`
+# (GitHub's Ubuntu runners, where apt's chromium is a snap), any other value is a path to a Chromium.
+CHROMIUM = os.environ.get('BLOBNN_CHROMIUM') or '/usr/bin/chromium'
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync', '--no-first-run']
 KATEX_CDN = 'https://cdn.jsdelivr.net/npm/katex@'
@@ -169,7 +171,7 @@ def check(site: Path, shots: Path) -> list[str]:
     try:
         with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix='blobnn-chromium-') as profile:
             ctx = pw.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                profile, executable_path=None if CHROMIUM == 'playwright' else CHROMIUM, args=CHROMIUM_ARGS, headless=True,
                 viewport={'width': 1280, 'height': 900}, device_scale_factor=1)
             external: set[str] = set()
             def route(r):
@@ -298,7 +300,7 @@ def main(argv=None) -> int:
     site, shots = (ROOT/a.site).resolve(), (ROOT/a.shots).resolve()
     if not (site/'index.html').exists():
         print(f'{site} has no index.html: run `python tools/render_docs.py` first'); return 1
-    if not Path(CHROMIUM).exists():
+    if CHROMIUM != 'playwright' and not Path(CHROMIUM).exists():
         print(f'{CHROMIUM} is missing: apt-get install -y chromium'); return 1
     t0 = time.perf_counter()
     fails = check(site, shots)
