@@ -25,11 +25,12 @@ It saves a full-page screenshot of each page (and of the home page in the dark t
 Usage: python tools/check_site.py [--site _site] [--shots .ci/out/site]
 """
 import argparse, ast, functools, os, http.server, json, mimetypes, re, socket, sys, tempfile, threading, time
-from configparser import ConfigParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, unquote
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT/'tools'))
+from render_docs import settings, sidebar_entries   # one reading of settings.ini and the sidebar for both scripts
 # Debian's Chromium by default; BLOBNN_CHROMIUM=playwright uses the browser of `playwright install chromium`
 # (GitHub's Ubuntu runners, where apt's chromium is a snap), any other value is a path to a Chromium.
 CHROMIUM = os.environ.get('BLOBNN_CHROMIUM') or '/usr/bin/chromium'
@@ -38,12 +39,6 @@ CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backg
 KATEX_CDN = 'https://cdn.jsdelivr.net/npm/katex@'
 KATEX_LOCAL = Path('/usr/share/javascript/katex')   # Debian's libjs-katex
 TRACEBACK = re.compile(r'Traceback \(most recent call last\)|^-{20,}\n\w+(Error|Exception)|Cell In\[\d*\], line \d+', re.M)
-
-
-def settings() -> dict:
-    "settings.ini's [DEFAULT] section, references filled in."
-    cfg = ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini', encoding='utf-8')
-    return dict(cfg['DEFAULT'])
 
 
 def page_name(nb: Path) -> str:
@@ -76,15 +71,8 @@ def notebook_info(nb: Path) -> dict:
 def sidebar_files() -> list[str]:
     "The files that nbs/sidebar.yml lists, in order."
     import yaml
-    def walk(items):
-        for e in items or []:
-            if isinstance(e, str): yield e
-            elif isinstance(e, dict):
-                for k in ('href', 'file'):
-                    if isinstance(e.get(k), str): yield e[k]
-                yield from walk(e.get('contents'))
     y = yaml.safe_load((ROOT/'nbs'/'sidebar.yml').read_text(encoding='utf-8')) or {}
-    return list(walk(((y.get('website') or {}).get('sidebar') or {}).get('contents')))
+    return sidebar_entries(((y.get('website') or {}).get('sidebar') or {}).get('contents'))
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
