@@ -56,8 +56,8 @@ def time_epochs(x, y, hidden, loss, reps, device):
 def report(quick=False, device=None, hidden=20, loss='mae'):
     "Rows for tools/perf_report.py: one full-batch epoch with hand gradients against autograd."
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    (x_small, y_small), _ = split_data(*make_blobs(), fracs=(0.8, 0.2), seed=42)
-    x_big, y_big = make_blobs(500_000, seed=0)
+    (x_small, y_small), _ = split_data(*make_blobs(generator=torch.Generator().manual_seed(42)), fracs=(0.8, 0.2), generator=torch.Generator().manual_seed(42))
+    x_big, y_big = make_blobs(500_000, generator=torch.Generator().manual_seed(0))
     rows = []
     for name, x, y, reps in [('800 training points', x_small, y_small, 20 if quick else 300),
                              ('1M points', x_big, y_big, 3 if quick else 20)]:
@@ -72,8 +72,8 @@ def main():
     if args.threads: torch.set_num_threads(args.threads)
     device = torch.device(args.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     hidden = tuple(args.hidden) if len(args.hidden) > 1 else args.hidden[0]
-    (x_small, y_small), _ = split_data(*make_blobs(), fracs=(0.8, 0.2), seed=42)
-    x_big, y_big = make_blobs(500_000, seed=0)
+    (x_small, y_small), _ = split_data(*make_blobs(generator=torch.Generator().manual_seed(42)), fracs=(0.8, 0.2), generator=torch.Generator().manual_seed(42))
+    x_big, y_big = make_blobs(500_000, generator=torch.Generator().manual_seed(0))
     cases = [('blobs', x_small, y_small, 20 if args.quick else 300),
              ('1M points', x_big, y_big, 3 if args.quick else 20)]
     print(f"device {device}, {torch.get_num_threads()} threads, n_hidden={hidden}, loss={args.loss}, torch {torch.__version__}")

@@ -22,10 +22,10 @@ def per_batch(loader, epochs: int) -> float:
 def run(quick: bool = False, device: str | None = None) -> list[dict]:
     "Rows of (case, DataLoader s/batch, FastLoader s/batch, ratio)."
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    X, y = make_blobs()
-    (Xtr, ytr), _ = split_data(X, y, (0.8, 0.2), seed=0)
+    X, y = make_blobs(generator=torch.Generator().manual_seed(42))
+    (Xtr, ytr), _ = split_data(X, y, (0.8, 0.2), generator=torch.Generator().manual_seed(0))
     big = 20_000 if quick else 1_000_000
-    Xb, yb = make_blobs(big // 2, seed=1)
+    Xb, yb = make_blobs(big // 2, generator=torch.Generator().manual_seed(1))
     rows = []
     for name, (A, B), epochs in [('train split (800)', (Xtr, ytr), 5 if quick else 30),
                                  (f'{big:,} points', (Xb, yb), 1 if quick else 3)]:

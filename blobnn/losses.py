@@ -12,28 +12,68 @@ from torch import Tensor
 # %% ../nbs/02_losses.ipynb #e0380592
 _REDUCTIONS = ('none', 'mean', 'sum')
 
-def _check(name:str, input:Tensor, target:Tensor, reduction:str, probs:bool=False, classes:bool=False):
-    "Raise a clear error for bad loss arguments: reduction, types, shapes, NaN, probabilities or class indices."
-    def fail(msg): raise ValueError(f"{name}: {msg}")
-    if reduction not in _REDUCTIONS: fail(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+def _fail(name:str, msg:str, error=ValueError):
+    "Raise `error` with the message prefixed by the name of the loss."
+    raise error(f"{name}: {msg}")
+
+def _check_finite(name:str, what:str, t:Tensor):
+    "Raise a clear error if `t` holds NaN or infinity, with how many."
+    bad = ~torch.isfinite(t)
+    if bad.any(): _fail(name, f"{what} contains NaN or infinity ({bad.sum().item()} of {t.numel()} values)")
+
+def _check(name:str, # the loss, for the messages
+           input:Tensor, target:Tensor, # what the loss was given
+           reduction:str, # 'none', 'mean' or 'sum'
+           probs:tuple=(), # which of 'input' and 'target' must be probabilities in [0, 1]
+           classes:bool=False, # (N, C) logits and (N,) class indices instead of equal shapes
+          ) -> Tensor: # the target, as floats of input's dtype if it held integers or booleans
+    "Raise a clear error for bad loss arguments: reduction, types, devices, shapes, empty means, NaN and infinity, ranges."
+    if not isinstance(reduction, str) or reduction not in _REDUCTIONS: _fail(name, f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
     if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
-        raise TypeError(f"{name}: input and target must be tensors, got {type(input).__name__} and {type(target).__name__}")
-    if not input.is_floating_point(): raise TypeError(f"{name}: input must be a floating-point tensor, got dtype {input.dtype}")
+        _fail(name, f"input and target must be tensors, got {type(input).__name__} and {type(target).__name__}", TypeError)
+    if input.is_complex() or target.is_complex():
+        _fail(name, f"losses are defined on real numbers, got complex tensors (input {input.dtype}, target {target.dtype})", TypeError)
+    if not input.is_floating_point(): _fail(name, f"input must be a floating-point tensor, got dtype {input.dtype}", TypeError)
+    if input.device != target.device: _fail(name, f"input and target must be on the same device, got {input.device} and {target.device}")
     shapes = f"got input {tuple(input.shape)} and target {tuple(target.shape)}"
     if classes:
-        if input.ndim != 2 or target.shape != input.shape[:1]: fail(f"expected input (N, C) logits and target (N,) class indices, {shapes}")
-        if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
-            fail(f"target must hold integer class indices (e.g. torch.long), got dtype {target.dtype}")
-        n_classes, (lo, hi) = input.shape[1], (target.min().item(), target.max().item()) if target.numel() else (0, 0)
-        if lo < 0 or hi >= n_classes: fail(f"class indices must be in [0, {n_classes-1}] for {n_classes} classes, got values from {lo} to {hi}")
-    elif input.shape != target.shape: fail(f"input and target must have the same shape, {shapes} (an (N,) input against (N, 1) "
-                                           "targets would broadcast to an (N, N) loss); reshape one, e.g. target.view_as(input)")
-    if input.isnan().any(): fail(f"input contains NaN ({input.isnan().sum().item()} of {input.numel()} values)")
-    if target.is_floating_point() and target.isnan().any(): fail("target contains NaN")
-    for what, t in (('input', input), ('target', target)) if probs else ():
-        if ((t < 0) | (t > 1)).any():
+        if input.ndim != 2 or target.shape != input.shape[:1]: _fail(name, f"expected input (N, C) logits and target (N,) class indices, {shapes}")
+        if input.shape[1] == 0: _fail(name, f"input needs at least one class (column), {shapes}")
+        if target.is_floating_point() or target.dtype == torch.bool:
+            _fail(name, f"target must hold integer class indices (e.g. torch.long), got dtype {target.dtype}", TypeError)
+    elif input.shape != target.shape:
+        _fail(name, f"input and target must have the same shape, {shapes} (an (N,) input against (N, 1) targets "
+                    "would broadcast to an (N, N) loss); reshape one, e.g. target.view_as(input)")
+    elif not target.is_floating_point(): target = target.to(input.dtype)       # integer or boolean labels
+    if reduction == 'mean' and input.numel() == 0:
+        _fail(name, f"the mean of no losses is undefined (torch returns nan), {shapes}; use reduction='sum' or 'none'")
+    _check_finite(name, 'input', input)
+    if target.is_floating_point(): _check_finite(name, 'target', target)
+    if classes and target.numel():
+        lo, hi, n_classes = target.min().item(), target.max().item(), input.shape[1]
+        if lo < 0 or hi >= n_classes: _fail(name, f"class indices must be in [0, {n_classes-1}] for {n_classes} classes, got values from {lo} to {hi}")
+    for what, t in zip(('input', 'target'), (input, target)):
+        if what in probs and ((t < 0) | (t > 1)).any():
             hint = " (apply a sigmoid first, or use binary_cross_entropy_with_logits)" if what == 'input' else ""
-            fail(f"{what} must be probabilities in [0, 1], got values from {t.min().item():.4g} to {t.max().item():.4g}{hint}")
+            _fail(name, f"{what} must be probabilities in [0, 1], got values from {t.min().item():.4g} to {t.max().item():.4g}{hint}")
+    return target
+
+def _check_weight(name:str, # the loss, for the messages
+                  what:str, # 'weight' or 'pos_weight'
+                  w:Tensor|None, # the weights, or None
+                  input:Tensor, # the input they must broadcast to
+                 ) -> Tensor|None: # `w` in input's dtype, or None
+    "Raise a clear error unless `w` is None or finite real numbers that broadcast to input's shape without changing it, as in torch."
+    if w is None: return None
+    if not isinstance(w, Tensor): _fail(name, f"{what} must be a tensor or None, got {type(w).__name__}", TypeError)
+    if w.is_complex() or w.dtype == torch.bool: _fail(name, f"{what} must hold real numbers, got dtype {w.dtype}", TypeError)
+    if w.device != input.device: _fail(name, f"{what} must be on the input's device {input.device}, got {w.device}")
+    if w.ndim > input.ndim or any(a not in (1, b) for a, b in zip(reversed(w.shape), reversed(input.shape))):
+        hint = f"; for one weight per example use {what}.view(-1, 1)" if input.ndim == 2 and w.shape == input.shape[:1] else ""
+        _fail(name, f"{what} of shape {tuple(w.shape)} does not broadcast to the input's shape {tuple(input.shape)}: each of its "
+                    f"dimensions, matched from the right, must equal the input's or be 1{hint}")
+    _check_finite(name, what, w)
+    return w.to(input.dtype)
 
 def _reduce(loss:Tensor, reduction:str) -> Tensor:
     "Return the losses unchanged ('none'), their mean ('mean') or their sum ('sum')."
@@ -45,7 +85,7 @@ def l1_loss(input:Tensor, # predictions, any shape, e.g. (N,) or (N, 1)
             reduction:str='mean', # 'none' (one loss per element), 'mean' (the cost) or 'sum'
            ) -> Tensor:
     "Absolute error |input - target| (MAE when reduced by the mean), like `F.l1_loss`."
-    _check('l1_loss', input, target, reduction)
+    target = _check('l1_loss', input, target, reduction)
     return _reduce((input - target).abs(), reduction)
 
 # %% ../nbs/02_losses.ipynb #47886c7a
@@ -54,7 +94,7 @@ def mse_loss(input:Tensor, # predictions, any shape, e.g. (N,) or (N, 1)
              reduction:str='mean', # 'none', 'mean' or 'sum'
             ) -> Tensor:
     "Squared error (input - target)**2 (MSE when reduced by the mean), like `F.mse_loss`."
-    _check('mse_loss', input, target, reduction)
+    target = _check('mse_loss', input, target, reduction)
     return _reduce((input - target) ** 2, reduction)
 
 # %% ../nbs/02_losses.ipynb #6082e9a5
@@ -74,11 +114,12 @@ class _BCEFunction(torch.autograd.Function):
 
 def binary_cross_entropy(input:Tensor, # predicted probabilities in [0, 1], any shape, e.g. (N, 1)
                          target:Tensor, # labels in [0, 1] (usually 0. or 1.), the same shape as `input`
-                         weight:Tensor|None=None, # optional rescaling of each element's loss, broadcast to `input`
+                         weight:Tensor|None=None, # optional rescaling of each element's loss; its shape must broadcast to `input`'s, e.g. (N, 1)
                          reduction:str='mean', # 'none', 'mean' or 'sum'
                         ) -> Tensor:
     "Binary cross-entropy between probabilities and labels, with each log clamped at -100, like `F.binary_cross_entropy`."
-    _check('binary_cross_entropy', input, target, reduction, probs=True)
+    target = _check('binary_cross_entropy', input, target, reduction, probs=('input', 'target'))
+    weight = _check_weight('binary_cross_entropy', 'weight', weight, input)
     loss = _BCEFunction.apply(input, target)
     return _reduce(loss if weight is None else loss * weight, reduction)
 
@@ -90,12 +131,14 @@ def _softplus(x:Tensor) -> Tensor:
 
 def binary_cross_entropy_with_logits(input:Tensor, # logits (raw scores, before the sigmoid), any shape, e.g. (N, 1)
                                      target:Tensor, # labels in [0, 1], the same shape as `input`
-                                     weight:Tensor|None=None, # optional rescaling of each element's loss, broadcast to `input`
+                                     weight:Tensor|None=None, # optional rescaling of each element's loss; its shape must broadcast to `input`'s
                                      reduction:str='mean', # 'none', 'mean' or 'sum'
-                                     pos_weight:Tensor|None=None, # optional weight of the positive term, (C,) for C output columns
+                                     pos_weight:Tensor|None=None, # optional weight of the positive term, e.g. (C,) for C output columns
                                     ) -> Tensor:
     "Binary cross-entropy of sigmoid(input) against target, computed stably from logits, like `F.binary_cross_entropy_with_logits`."
-    _check('binary_cross_entropy_with_logits', input, target, reduction)
+    name = 'binary_cross_entropy_with_logits'
+    target = _check(name, input, target, reduction, probs=('target',))
+    weight, pos_weight = _check_weight(name, 'weight', weight, input), _check_weight(name, 'pos_weight', pos_weight, input)
     log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
     loss = (1 - target) * input + log_weight * _softplus(-input)
     return _reduce(loss if weight is None else loss * weight, reduction)

@@ -14,82 +14,114 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import Tensor
 import matplotlib.pyplot as plt
+from .data import check_lr, check_positive_int, DivergenceError
 
 # %% ../nbs/03_gradient_descent.ipynb #526830c3
-def numerical_grad(f:Callable, # function of one tensor that returns a scalar tensor
-                   x:Tensor, # the point where we want the gradient, any shape (float64 recommended)
-                   h:float=1e-6, # half-width of the centred difference
-                  )->Tensor: # same shape as `x`: the estimate of the gradient of f at x
-    "Centred finite differences, one coordinate at a time: (f(x + h e_i) - f(x - h e_i)) / 2h."
-    if not isinstance(x, Tensor) or not x.is_floating_point():
-        raise TypeError(f"x must be a floating-point tensor; got {type(x).__name__} {getattr(x, 'dtype', '')}")
-    flat = x.detach().reshape(-1)
+def numerical_grad(f:Callable, # function of one tensor that returns a scalar (a one-element tensor or a number)
+                   x:Tensor, # the point where we want the gradient: a real floating-point tensor, any shape (float64 recommended)
+                   h:float|None=None, # half-width of the centred difference; None: 1e-6 in float64, 1e-3 in float32
+                  )->Tensor: # same shape and dtype as `x`: the estimate of the gradient of f at x
+    "Centred finite differences, one coordinate at a time: (f(x + h e_i) - f(x - h e_i)) / 2h, computed in float32 or float64."
+    if not isinstance(x, Tensor) or x.is_complex() or not x.is_floating_point():
+        raise TypeError(f"x must be a real floating-point tensor; got {type(x).__name__} {getattr(x, 'dtype', '')}")
+    dtype = x.dtype if x.dtype in (torch.float32, torch.float64) else torch.float32   # float16, bfloat16: too coarse
+    h = (1e-6 if dtype == torch.float64 else 1e-3) if h is None else check_lr(h, 'h')
+    flat = x.detach().to(dtype).reshape(-1)
+    if ((flat + h) == flat).any() or ((flat - h) == flat).any():
+        raise ValueError(f"h={h:g} is too small for x in {dtype}: x + h rounds back to x; use a larger h")
     grad = torch.zeros_like(flat)
     with torch.no_grad():
         for i in range(flat.numel()):
             e = torch.zeros_like(flat)
             e[i] = h
-            grad[i] = (f((flat + e).view_as(x)) - f((flat - e).view_as(x))) / (2 * h)
-    return grad.view_as(x)
+            diff = torch.as_tensor(f((flat + e).view(x.shape))) - torch.as_tensor(f((flat - e).view(x.shape)))
+            if diff.numel() != 1 or diff.is_complex():
+                raise ValueError(f"f must return a real scalar; got a {diff.dtype} result of shape {tuple(diff.shape)}")
+            grad[i] = diff.reshape(()) / (2 * h)
+    return grad.view(x.shape).to(x.dtype)
 
 # %% ../nbs/03_gradient_descent.ipynb #1c180fb0
+def _check_points(xy:Tensor, # what a surface was given
+                  name:str, # the surface, for the message
+                 ):
+    "Raise a clear error unless `xy` is a real floating-point tensor of points (x, y), shape (..., 2)."
+    if not isinstance(xy, Tensor) or xy.is_complex() or not xy.is_floating_point():
+        raise TypeError(f"{name}: xy must be a real floating-point tensor; got {type(xy).__name__} {getattr(xy, 'dtype', '')}")
+    if xy.ndim == 0 or xy.shape[-1] != 2: raise ValueError(f"{name}: xy must hold points (x, y), shape (..., 2); got shape {tuple(xy.shape)}")
+
 def bowl(xy:Tensor, # (..., 2) points (x, y)
          scale:float=10., # curvature along y relative to x
-        )->Tensor: # (...) the loss at each point
-    "An ill-conditioned quadratic bowl, L(x, y) = (x^2 + scale * y^2) / 2, with its minimum 0 at (0, 0)."
+        )->Tensor: # (...) the cost at each point
+    "An ill-conditioned quadratic bowl, J(x, y) = (x^2 + scale * y^2) / 2, with its minimum 0 at (0, 0)."
+    _check_points(xy, 'bowl')
     return 0.5 * (xy[..., 0] ** 2 + scale * xy[..., 1] ** 2)
 
 # %% ../nbs/03_gradient_descent.ipynb #39c3155c
 def _check_number(value, # the hyperparameter
-                  what:str, # its name in the error message
+                  name:str, # its name in the error message
                   low:float=0., # smallest allowed value
-                  high:float|None=None, # values must stay below this, if given
+                  high:float=math.inf, # largest allowed value
+                  open_low:bool=False, # True: `value` must be above `low`, not equal to it
+                  open_high:bool=False, # True: `value` must be below `high`, not equal to it
                  ):
-    "Raise a clear error unless `value` is a real number with `low <= value (< high)`."
+    "Raise a clear error unless `value` is a finite real number between `low` and `high`."
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{what} must be a real number; got {value!r} of type {type(value).__name__}")
-    if not (low <= value and (high is None or value < high)):
-        expected = f"a number >= {low:g}" if high is None else f"a number in [{low:g}, {high:g})"
-        raise ValueError(f"Invalid {what}: {value!r} (expected {expected})")
+        raise TypeError(f"{name} must be a real number; got {value!r} of type {type(value).__name__}")
+    if not (math.isfinite(value) and (low < value if open_low else low <= value) and (value < high if open_high else value <= high)):
+        expected = (f"> {low:g}" if open_low else f">= {low:g}") if high == math.inf else \
+                   f"in {'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+        raise ValueError(f"Invalid {name}: {value!r} (expected a finite number {expected})")
 
 # %% ../nbs/03_gradient_descent.ipynb #5e429788
 class Optimizer:
     "Parameter groups, per-parameter state, and the methods step, zero_grad and state_dict of `torch.optim.Optimizer`."
-    _nonnegative = {'lr': 'learning rate'}          # hyperparameter -> name in error messages
+    _ranges = {}                                        # hyperparameter -> (low, high, open_low, open_high), for _check_number
+    _flags = ('maximize', 'foreach', 'check_finite')    # hyperparameters that must be True or False
     def __init__(self,
                  params:Iterable, # tensors, or dicts with a 'params' entry and hyperparameters of their own
                  defaults:dict, # hyperparameters for whatever a group does not set
                 ):
         defaults = {'maximize': False, 'foreach': False, 'check_finite': False, **defaults}
-        if isinstance(params, Tensor):
-            raise TypeError("params should be an iterable of Tensors or dicts (e.g. model.parameters() or [tensor]), "
+        if isinstance(params, (Tensor, dict)):
+            raise TypeError("params should be an iterable of Tensors or dicts (e.g. model.parameters(), [tensor] or [group]), "
                             f"but got a single {torch.typename(params)}")
         if isinstance(params, set): raise TypeError("parameters must be in an ordered collection such as a list, not a set")
+        self._check_group(dict(defaults))                 # bad defaults fail even if every group overrides them
         self.defaults, self.state, self.param_groups, self._n_steps = defaults, defaultdict(dict), [], 0
         groups = list(params)
         if len(groups) == 0: raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict): groups = [{'params': groups}]
         for group in groups: self.add_param_group(group)
+        if not any(g['params'] for g in self.param_groups): raise ValueError("optimizer got no parameters: every parameter group is empty")
 
-    def add_param_group(self, group:dict): # 'params' and optional hyperparameters
-        "Add a group of parameters; hyperparameters it does not set come from `defaults`."
-        if not isinstance(group, dict): raise TypeError(f"param_group must be a dict, but got {type(group).__name__}")
-        if 'params' not in group: raise ValueError(f"a parameter group needs a 'params' entry; got keys {sorted(group)}")
-        params = group['params']
-        if isinstance(params, set): raise TypeError("parameters must be in an ordered collection such as a list, not a set")
-        group['params'] = [params] if isinstance(params, Tensor) else list(params)
-        for p in group['params']:
-            if not isinstance(p, Tensor): raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {torch.typename(p)}")
+    def add_param_group(self, param_group:dict): # 'params' and optional hyperparameters
+        "Add a group of parameters; hyperparameters it does not set come from `defaults`. A refused group changes nothing."
+        if not isinstance(param_group, dict): raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        if 'params' not in param_group: raise ValueError(f"a parameter group needs a 'params' entry; got keys {sorted(param_group)}")
+        params = param_group['params']
+        if isinstance(params, (set, dict)): raise TypeError(f"parameters must be in an ordered collection such as a list, not a {type(params).__name__}")
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for k, p in enumerate(params):
+            if not isinstance(p, Tensor): raise TypeError(f"optimizer can only optimize Tensors, but parameter {k} of the group is a {torch.typename(p)}")
             if not p.is_leaf: raise ValueError("can't optimize a non-leaf Tensor (use a tensor created with requires_grad=True, or .detach().requires_grad_())")
+            if p.layout != torch.strided: raise TypeError(f"parameter {k} of the group is a {p.layout} tensor; only dense tensors can be optimized")
+            if not (p.is_floating_point() or p.is_complex()):
+                raise TypeError(f"parameter {k} of the group has dtype {p.dtype}; only floating-point and complex tensors can be optimized")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError("a parameter appears more than once in the group (it would be updated twice per step)")
         seen = {id(p) for g in self.param_groups for p in g['params']}
-        if any(id(p) in seen for p in group['params']): raise ValueError("some parameters appear in more than one parameter group")
-        for k, v in self.defaults.items(): group.setdefault(k, v)
+        if any(id(p) in seen for p in params): raise ValueError("some parameters appear in more than one parameter group")
+        group = {**self.defaults, **param_group, 'params': params}
         self._check_group(group)
         self.param_groups.append(group)
 
     def _check_group(self, group:dict):
-        "Raise a clear error for a bad hyperparameter; subclasses add their own checks."
-        for k, what in self._nonnegative.items(): _check_number(group[k], what)
+        "Raise a clear error for a bad hyperparameter of `group` (`lr` becomes a float); subclasses add their own checks."
+        group['lr'] = check_lr(group['lr'])
+        for k, bounds in self._ranges.items(): _check_number(group[k], k, *bounds)
+        for k in self._flags:
+            if not isinstance(group[k], bool) and not (k == 'foreach' and group[k] is None):   # torch saves foreach=None
+                raise TypeError(f"{k} must be True or False; got {group[k]!r}")
 
     def _update(self, p:Tensor, g:Tensor, state:dict, group:dict):
         "The update of one parameter `p` with gradient `g`: what each optimizer writes."
@@ -114,26 +146,39 @@ class Optimizer:
         if closure is not None:
             with torch.enable_grad(): loss = closure()
         self._n_steps += 1
-        for i, group in enumerate(self.param_groups):     # check every group before changing anything
-            if group['check_finite']: self._check_finite(group, i)
-        for group in self.param_groups:
+        work = []
+        for i, group in enumerate(self.param_groups):                    # check every group before changing anything
             params = [p for p in group['params'] if p.grad is not None]
             if not params: continue
-            if group['foreach']: self._foreach_update(params, [p.grad for p in params], [self.state[p] for p in params], group)
+            grads = [p.grad for p in params]
+            if any(g.layout != torch.strided for g in grads): self._refuse_sparse(group, i)
+            if group['check_finite']: self._check_finite(params, grads, group, i)
+            work.append((group, params, grads))
+        for group, params, grads in work:
+            states = [self.state[p] for p in params]
+            is_complex = [p.is_complex() for p in params]
+            real_states = states
+            if any(is_complex): params, grads, real_states = _real_views(params, grads, states, is_complex)
+            if group['foreach']: self._foreach_update(params, grads, real_states, group)
             else:
-                for p in params: self._update(p, -p.grad if group['maximize'] else p.grad, self.state[p], group)
+                for p, g, s in zip(params, grads, real_states): self._update(p, -g if group['maximize'] else g, s, group)
+            if real_states is not states: _keep_complex(states, real_states, is_complex)
         return loss
 
-    def _check_finite(self, group:dict, i:int): # a parameter group and its position
-        "Raise `FloatingPointError` if a gradient in the group holds NaN or infinity."
-        params = [p for p in group['params'] if p.grad is not None]
-        if not params: return
-        finite = torch.stack([torch.isfinite(p.grad).all() for p in params]).cpu()
+    def _refuse_sparse(self, group:dict, i:int): # a parameter group with a sparse gradient, and its position
+        "Raise a clear error naming the parameter whose gradient is sparse."
+        k, p = next((k, p) for k, p in enumerate(group['params']) if p.grad is not None and p.grad.layout != torch.strided)
+        raise TypeError(f"{type(self).__name__} does not support sparse gradients: parameter {k} of group {i} has a "
+                        f"{p.grad.layout} gradient (from nn.Embedding(sparse=True), say); use dense gradients, or torch.optim.SparseAdam")
+
+    def _check_finite(self, params:list, grads:list, group:dict, i:int): # the parameters with gradients, the group and its position
+        "Raise `DivergenceError` if a gradient holds NaN or infinity."
+        finite = torch.stack([torch.isfinite(g).all() for g in grads]).cpu()
         if not finite.all():
             bad = params[int((~finite).nonzero()[0])]
             k = next(k for k, p in enumerate(group['params']) if p is bad)
-            raise FloatingPointError(f"step {self._n_steps}: the gradient of parameter {k} of group {i} (shape {tuple(bad.shape)}) "
-                                     f"holds NaN or inf with lr={group['lr']}; training has diverged: try a smaller learning rate")
+            raise DivergenceError(f"step {self._n_steps}: the gradient of parameter {k} of group {i} (shape {tuple(bad.shape)}) "
+                                  f"holds NaN or inf with lr={group['lr']}; training has diverged: try a smaller learning rate")
 
     def state_dict(self)->dict:
         "Hyperparameters and state, with parameters replaced by their positions (`torch.optim`'s format)."
@@ -145,32 +190,65 @@ class Optimizer:
         return {'state': {index[id(p)]: s for p, s in self.state.items() if s}, 'param_groups': groups}
 
     def load_state_dict(self, state_dict:dict): # from `state_dict()`, ours or `torch.optim`'s
-        "Restore hyperparameters and state; state tensors are copied to each parameter's device and dtype."
+        "Restore hyperparameters and state, copied to each parameter's device and dtype; everything is checked before anything changes."
+        if not isinstance(state_dict, dict) or not isinstance(state_dict.get('param_groups'), (list, tuple)) \
+           or not isinstance(state_dict.get('state'), dict):
+            raise ValueError("expected a dict with 'state' (a dict) and 'param_groups' (a list), as returned by state_dict()")
         saved = state_dict['param_groups']
         if len(saved) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(saved)} parameter group(s), but this optimizer has {len(self.param_groups)}")
+        groups, params = [], {}
         for i, (g, s) in enumerate(zip(self.param_groups, saved)):
+            if not isinstance(s, dict) or not isinstance(s.get('params'), (list, tuple)):
+                raise ValueError(f"parameter group {i} of the loaded state dict must be a dict with a 'params' list")
             if len(g['params']) != len(s['params']):
                 raise ValueError(f"parameter group {i} of the loaded state dict has {len(s['params'])} parameters, but this optimizer's has {len(g['params'])}")
-        params = {i: p for g, s in zip(self.param_groups, saved) for i, p in zip(s['params'], g['params'])}
-        self.state = defaultdict(dict)
+            params.update(zip(s['params'], g['params']))
+            group = {**g, **{k: v for k, v in s.items() if k != 'params'}}
+            self._check_group(group)
+            groups.append(group)
+        if len(params) != sum(len(g['params']) for g in groups): raise ValueError("the loaded state dict numbers two parameters the same")
+        state = defaultdict(dict)
         for i, s in state_dict['state'].items():
-            p = params[i]
-            self.state[p] = {k: int(v) if k == 'step' else v.detach().to(p.device, p.dtype, copy=True) if isinstance(v, Tensor) else v
-                             for k, v in s.items()}
-        for g, s in zip(self.param_groups, saved):
-            g.update({k: v for k, v in s.items() if k != 'params'})
-            self._check_group(g)
+            if i not in params: raise ValueError(f"the loaded state has an entry for parameter {i!r}, which no parameter group holds")
+            if not isinstance(s, dict): raise ValueError(f"the state of parameter {i!r} must be a dict; got {type(s).__name__}")
+            state[params[i]] = {k: _loaded_value(k, v, params[i], i) for k, v in s.items()}
+        self.param_groups, self.state = groups, state                        # nothing has changed before this line
 
     def __repr__(self):
         hyper = ', '.join(f'{k}={v}' for k, v in self.defaults.items())
         sizes = [len(g['params']) for g in self.param_groups]
         return f"{type(self).__name__}({hyper}; {len(sizes)} group(s) of {sizes} tensors)"
 
+def _real_views(params:list, grads:list, states:list, is_complex:list):
+    "Complex parameters as `torch.optim` treats them: parameter, gradient and state tensors viewed as real pairs (..., 2)."
+    real = lambda t: torch.view_as_real(t) if isinstance(t, Tensor) and t.is_complex() else t
+    views = [{k: real(v) for k, v in s.items()} if c else s for s, c in zip(states, is_complex)]
+    return [real(p) for p in params], [real(g) for g in grads], views
+
+def _keep_complex(states:list, real_states:list, is_complex:list):
+    "Write the state the update left in the real views back into the states of the complex parameters, as complex tensors."
+    for c, s, rs in zip(is_complex, states, real_states):
+        if c: s.update({k: torch.view_as_complex(v) if isinstance(v, Tensor) else v for k, v in rs.items()})
+
+def _loaded_value(k:str, v, p:Tensor, i): # a state entry, its parameter and the parameter's number
+    "A checked copy of one entry of a loaded state: the step count as an int, tensors on `p`'s device and in its dtype."
+    if k == 'step':
+        step = v.item() if isinstance(v, Tensor) and v.numel() == 1 else v
+        if isinstance(step, bool) or not isinstance(step, numbers.Real) or not math.isfinite(step) or step < 0 or step != int(step):
+            raise ValueError(f"the step count of parameter {i!r} must be a whole number >= 0; got {v!r}")
+        return int(step)
+    if not isinstance(v, Tensor): return v
+    if v.shape != p.shape: raise ValueError(f"state {k!r} of parameter {i!r} has shape {tuple(v.shape)}, but the parameter has shape {tuple(p.shape)}")
+    if v.is_complex() and not p.is_complex(): raise ValueError(f"state {k!r} of parameter {i!r} is complex, but the parameter is real")
+    if not torch.isfinite(v).all(): raise ValueError(f"state {k!r} of parameter {i!r} holds NaN or infinity")
+    return v.detach().to(p.device, p.dtype, copy=True)
+
 # %% ../nbs/03_gradient_descent.ipynb #87176526
 class SGD(Optimizer):
     "Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay, as `torch.optim.SGD`."
-    _nonnegative = {'lr': 'learning rate', 'momentum': 'momentum value', 'weight_decay': 'weight_decay value'}
+    _ranges = {'momentum': (0, math.inf), 'dampening': (0, 1), 'weight_decay': (0, math.inf)}
+    _flags = Optimizer._flags + ('nesterov',)
     def __init__(self, params:Iterable, # parameters, or parameter groups (dicts)
                  lr:float=1e-3, # learning rate alpha
                  momentum:float=0, # momentum factor mu
@@ -219,14 +297,13 @@ class SGD(Optimizer):
 # %% ../nbs/03_gradient_descent.ipynb #36b6327f
 class Adagrad(Optimizer):
     "Adagrad: each step divided by the root of the sum of all past squared gradients, as `torch.optim.Adagrad`."
-    _nonnegative = {'lr': 'learning rate', 'lr_decay': 'lr_decay value', 'weight_decay': 'weight_decay value',
-                    'initial_accumulator_value': 'initial_accumulator_value value', 'eps': 'epsilon value'}
+    _ranges = {'lr_decay': (0, math.inf), 'weight_decay': (0, math.inf), 'initial_accumulator_value': (0, math.inf), 'eps': (0, math.inf, True)}
     def __init__(self, params:Iterable, # parameters, or parameter groups (dicts)
                  lr:float=1e-2, # learning rate alpha
-                 lr_decay:float=0, # eta: the learning rate at step t is lr / (1 + (t-1) eta)
+                 lr_decay:float=0, # delta: the learning rate at step t is lr / (1 + (t-1) delta)
                  weight_decay:float=0, # L2 penalty lambda
                  initial_accumulator_value:float=0, # G_0, the starting sum of squares
-                 eps:float=1e-10, # added to the denominator
+                 eps:float=1e-10, # added to the denominator, > 0
                  *, maximize:bool=False, # maximize the objective instead
                  foreach:bool=False, # use the fast path
                  check_finite:bool=False, # raise if a gradient holds NaN or inf
@@ -264,12 +341,12 @@ class Adagrad(Optimizer):
 # %% ../nbs/03_gradient_descent.ipynb #fff4603d
 class RMSprop(Optimizer):
     "RMSprop: steps divided by a running root mean square of recent gradients, as `torch.optim.RMSprop`."
-    _nonnegative = {'lr': 'learning rate', 'eps': 'epsilon value', 'momentum': 'momentum value',
-                    'weight_decay': 'weight_decay value', 'alpha': 'alpha value'}
+    _ranges = {'alpha': (0, 1), 'eps': (0, math.inf, True), 'momentum': (0, math.inf), 'weight_decay': (0, math.inf)}
+    _flags = Optimizer._flags + ('centered',)
     def __init__(self, params:Iterable, # parameters, or parameter groups (dicts)
                  lr:float=1e-2, # learning rate alpha
-                 alpha:float=0.99, # smoothing constant a of the averages
-                 eps:float=1e-8, # added to the denominator
+                 alpha:float=0.99, # smoothing constant a of the averages, in [0, 1]
+                 eps:float=1e-8, # added to the denominator, > 0
                  weight_decay:float=0, # L2 penalty lambda
                  momentum:float=0, # momentum factor mu
                  centered:bool=False, # divide by the estimated standard deviation of the gradient
@@ -331,12 +408,13 @@ class RMSprop(Optimizer):
 # %% ../nbs/03_gradient_descent.ipynb #be8ec2b0
 class Adam(Optimizer):
     "Adam: bias-corrected moving averages of the gradient and of its square, as `torch.optim.Adam`."
-    _nonnegative = {'lr': 'learning rate', 'eps': 'epsilon value', 'weight_decay': 'weight_decay value'}
+    _ranges = {'eps': (0, math.inf, True), 'weight_decay': (0, math.inf)}
+    _flags = Optimizer._flags + ('amsgrad',)
     decoupled_weight_decay = False                      # AdamW sets this
     def __init__(self, params:Iterable, # parameters, or parameter groups (dicts)
                  lr:float=1e-3, # learning rate alpha
-                 betas:tuple=(0.9, 0.999), # (beta1, beta2): smoothing of the two moving averages
-                 eps:float=1e-8, # added to the denominator
+                 betas:tuple=(0.9, 0.999), # (beta1, beta2): smoothing of the two moving averages, each in [0, 1)
+                 eps:float=1e-8, # added to the denominator, > 0
                  weight_decay:float=0, # L2 penalty lambda (added to the gradient)
                  amsgrad:bool=False, # divide by the largest second moment seen so far
                  *, maximize:bool=False, # maximize the objective instead
@@ -351,8 +429,8 @@ class Adam(Optimizer):
         betas = group['betas']
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
+        for i, b in enumerate(betas): _check_number(b, f'betas[{i}]', 0., 1., open_high=True)
         group['betas'] = tuple(betas)
-        for i, b in enumerate(betas): _check_number(b, f'beta parameter at index {i}', 0., 1.)
 
     def _init_state(self, p, state, group):
         if state: return
@@ -403,8 +481,8 @@ class AdamW(Adam):
     decoupled_weight_decay = True
     def __init__(self, params:Iterable, # parameters, or parameter groups (dicts)
                  lr:float=1e-3, # learning rate alpha
-                 betas:tuple=(0.9, 0.999), # (beta1, beta2): smoothing of the two moving averages
-                 eps:float=1e-8, # added to the denominator
+                 betas:tuple=(0.9, 0.999), # (beta1, beta2): smoothing of the two moving averages, each in [0, 1)
+                 eps:float=1e-8, # added to the denominator, > 0
                  weight_decay:float=1e-2, # decoupled decay lambda: theta <- theta (1 - lr lambda)
                  amsgrad:bool=False, # divide by the largest second moment seen so far
                  *, maximize:bool=False, # maximize the objective instead
@@ -415,7 +493,7 @@ class AdamW(Adam):
                          maximize=maximize, foreach=foreach, check_finite=check_finite)
 
 # %% ../nbs/03_gradient_descent.ipynb #77cf92b2
-def trajectory(f:Callable, # loss of one point: f(xy) with xy of shape (2,) gives a scalar tensor
+def trajectory(f:Callable, # cost of one point: f(xy) with xy of shape (2,) gives a scalar tensor
                start, # the starting point (x, y)
                opt_func:Callable=SGD, # optimizer class, ours or torch.optim's: opt_func([xy], **kwargs)
                steps:int=50, # number of updates
@@ -423,8 +501,11 @@ def trajectory(f:Callable, # loss of one point: f(xy) with xy of shape (2,) give
                **kwargs, # hyperparameters for the optimizer, e.g. lr=0.1
               )->Tensor: # (steps + 1, 2) the points visited, the start included, on the CPU
     "Run an optimizer on a function of two variables and return the points it visits."
-    xy = torch.as_tensor(start, dtype=torch.float64, device=device).detach().clone().requires_grad_()
+    steps = check_positive_int(steps, 'steps')
+    try: xy = torch.as_tensor(start, dtype=torch.float64, device=device).detach().clone().requires_grad_()
+    except (TypeError, ValueError, RuntimeError): raise TypeError(f"start must be a point (x, y) of two real numbers; got {start!r}") from None
     if xy.shape != (2,): raise ValueError(f"start must be a point (x, y); got shape {tuple(xy.shape)}")
+    if not torch.isfinite(xy).all(): raise ValueError(f"start must be finite; got {xy.tolist()}")
     opt = opt_func([xy], **kwargs)
     path = [xy.detach().clone()]
     for _ in range(steps):
@@ -435,7 +516,7 @@ def trajectory(f:Callable, # loss of one point: f(xy) with xy of shape (2,) give
     return torch.stack(path).cpu()
 
 # %% ../nbs/03_gradient_descent.ipynb #b187b8fc
-def plot_trajectories(f:Callable, # loss of many points: f of shape (..., 2) gives shape (...)
+def plot_trajectories(f:Callable, # cost of many points: f of shape (..., 2) gives shape (...)
                       paths:dict, # label -> (n, 2) tensor of visited points
                       xlim=(-2., 2.), # x range of the window
                       ylim=(-2., 2.), # y range of the window
@@ -443,9 +524,17 @@ def plot_trajectories(f:Callable, # loss of many points: f of shape (..., 2) giv
                       ax=None, # axes to draw on; a new figure if None
                       title:str|None=None, # axes title
                       levels:int=15, # number of contour lines
-                      legend:bool=True, # show a legend with each path's final loss
+                      legend:bool=True, # show a legend with each path's final cost
                      ): # the axes
-    "Draw the contour lines of `f` (log-spaced) with each path on top, its end marked, and its final loss in the legend."
+    "Draw the contour lines of `f` (log-spaced) with each path on top, its end marked, and its final cost in the legend."
+    if not isinstance(paths, dict): raise TypeError(f"paths must be a dict of label -> (n, 2) tensor; got {type(paths).__name__}")
+    for label, path in paths.items():
+        if not isinstance(path, Tensor) or path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
+            raise ValueError(f"path {label!r} must be an (n, 2) tensor of points with n >= 1; got {getattr(path, 'shape', type(path).__name__)}")
+    for name, lim in (('xlim', xlim), ('ylim', ylim)):
+        if not (isinstance(lim, (tuple, list)) and len(lim) == 2 and all(isinstance(v, numbers.Real) and math.isfinite(v) for v in lim) and lim[0] < lim[1]):
+            raise ValueError(f"{name} must be a pair (low, high) of finite numbers with low < high; got {lim!r}")
+    levels = check_positive_int(levels, 'levels')
     if ax is None: _, ax = plt.subplots(figsize=(5, 4))
     gx, gy = torch.meshgrid(torch.linspace(*xlim, 80), torch.linspace(*ylim, 80), indexing='xy')
     z = f(torch.stack([gx, gy], -1).double())
@@ -453,7 +542,7 @@ def plot_trajectories(f:Callable, # loss of many points: f of shape (..., 2) giv
     for label, path in paths.items():
         path = path.detach().double().cpu()
         final = f(path[-1]).item()
-        end = 'diverged' if not math.isfinite(final) or final > 1e6 else f'L={final:.2g}'
+        end = 'diverged' if not math.isfinite(final) or final > 1e6 else f'J={final:.2g}'
         line, = ax.plot(path[:, 0], path[:, 1], '.-', ms=2.5, lw=1, label=f'{label}: {end}')
         ax.plot(*path[-1].tolist(), 'o', ms=6, color=line.get_color(), mec='k', mew=0.8)   # where it ended
     if paths: ax.plot(*next(iter(paths.values()))[0].tolist(), 'ks', ms=5)
@@ -466,6 +555,7 @@ def plot_trajectories(f:Callable, # loss of many points: f of shape (..., 2) giv
 def rosenbrock(xy:Tensor, # (..., 2) points (x, y)
                a:float=1., # the minimum is at (a, a^2)
                b:float=10., # steepness of the valley walls (the classic function has 100)
-              )->Tensor: # (...) the loss at each point
-    "A Rosenbrock-style curved valley, L(x, y) = (a - x)^2 + b (y - x^2)^2, with its minimum 0 at (a, a^2)."
+              )->Tensor: # (...) the cost at each point
+    "A Rosenbrock-style curved valley, J(x, y) = (a - x)^2 + b (y - x^2)^2, with its minimum 0 at (a, a^2)."
+    _check_points(xy, 'rosenbrock')
     return (a - xy[..., 0]) ** 2 + b * (xy[..., 1] - xy[..., 0] ** 2) ** 2

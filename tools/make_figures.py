@@ -24,8 +24,9 @@ def figure(name: str):
 
 @figure('00_data')
 def data(fig, ax):
+    import torch
     from blobnn.data import make_blobs, plot_blobs
-    X, y = make_blobs()
+    X, y = make_blobs(generator=torch.Generator().manual_seed(42))
     plot_blobs(X, y, ax=ax, title='Two blobs, 500 points each')
     ax.legend(loc='upper left')
 
@@ -71,8 +72,9 @@ def gradient_descent(fig, ax):
 def scratch_mlp(fig, ax):
     from blobnn.data import make_blobs, plot_decision_boundary
     from blobnn.scratch import train_model, calc_preds
-    X, y = make_blobs(250, centers=((-2, -2), (2, 2), (-2, 2), (2, -2)), labels=(0, 0, 1, 1))
-    coeffs, _ = train_model(X, y, epochs=300, lr=1.0, n_hidden=20, loss='bce')
+    import torch
+    X, y = make_blobs(250, centers=((-2, -2), (2, 2), (-2, 2), (2, -2)), labels=(0, 0, 1, 1), generator=torch.Generator().manual_seed(42))
+    coeffs, _ = train_model(X, y, epochs=300, lr=1.0, n_hidden=20, loss='bce', generator=torch.Generator().manual_seed(442))
     plot_decision_boundary(lambda pts: calc_preds(coeffs, pts), X, y, ax=ax,
                            title='Hand-made network on XOR blobs')
     ax.legend(loc='upper left', framealpha=0.9, markerscale=0.8)
@@ -84,8 +86,8 @@ def nn_module(fig, ax):
     from blobnn.data import make_blobs, split_data, FastLoader
     from blobnn.module import SimpleClassifier, fit
     torch.manual_seed(0)
-    X, y = make_blobs()
-    (Xt, yt), (Xv, yv) = split_data(X, y, seed=0)
+    X, y = make_blobs(generator=torch.Generator().manual_seed(42))
+    (Xt, yt), (Xv, yv) = split_data(X, y, generator=torch.Generator().manual_seed(0))
     model = SimpleClassifier(2, 8)
     hist = fit(model, FastLoader(Xt, yt, batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(0)),
                valid=(Xv, yv), epochs=8, lr=0.01, progress=False)

@@ -2,18 +2,49 @@
 
 Works on a temporary copy of nbs/, so nothing in the repo is written. Prints each notebook's wall
 time (informative, never asserted) and exits 1 if any cell raised.
-Usage: python tools/run_notebooks.py [NOTEBOOK ...] [--timeout S] [--twice]
-  --twice  run each notebook twice in fresh kernels and compare the text outputs (hidden-state check)
+Usage: python tools/run_notebooks.py [NOTEBOOK ...] [--timeout S] [--twice] [--load N]
+  --load N keep N busy processes running alongside (a loaded machine)
+  --twice  run each notebook twice in fresh kernels and compare the text outputs (hidden-state check);
+           timings, progress bars, addresses and temp paths are masked first (see `mask`, checked by `selftest`)
 """
-import argparse, re, shutil, sys, tempfile, time
+import argparse, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
-# Text that legitimately changes from run to run: timings, memory addresses, temp paths.
-VOLATILE = re.compile(r'(The slowest run took .*?cached\.?\n?|\d+(\.\d+)?\s*(ms|µs|μs|us|ns|s|x)\b|0x[0-9a-f]+|/tmp/\S+|\d+\.\d+x faster|it/s|s/it)')
+# Text that legitimately changes from run to run, masked before two runs are compared. Each pattern
+# masks a whole measured quantity, never a bare number, so a changed loss or accuracy still shows.
+_NUM = r'\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?'
+VOLATILE = re.compile('|'.join([
+    r'[^\n]*±[^\n]*per loop[^\n]*',                   # %timeit: "12.3 ms ± 456 µs per loop (mean ± std. dev. of 7 runs, 100 loops each)"
+    r'The slowest run took [^\n]*',                    # %timeit's caching warning
+    r'[^\n]*(?:it/s|s/it)\]?[^\n]*',                   # a tqdm progress bar line (rate, elapsed, remaining)
+    rf'{_NUM}\s*(?:ns|µs|μs|us|ms|s|sec|secs|seconds|min|minutes)\b',  # a duration in any unit
+    rf'{_NUM}\s*(?:x|×)(?=[\s,;:.)]|$)',               # a measured ratio such as "3.2x" or "1.5 ×"
+    rf'{_NUM}\s*times (?:faster|slower)',
+    r'0x[0-9a-f]+',                                    # object addresses
+    r'/tmp/\S+',                                       # temporary paths
+]))
+
+def mask(text: str) -> str:
+    "`text` with its volatile parts (timings, progress bars, addresses, temp paths) replaced by <n>."
+    return VOLATILE.sub('<n>', text)
+
+def selftest() -> None:
+    "Fail loudly if the mask stops hiding what varies or starts hiding what must not."
+    same = [('53.2 µs ± 1.1 µs per loop (mean ± std. dev. of 7 runs, 10,000 loops each)',
+             '112 µs ± 15.4 µs per loop (mean ± std. dev. of 7 runs, 10,000 loops each)'),
+            ('1.2 ms ± 3 µs per loop (mean ± std. dev. of 7 runs, 1,000 loops each)',
+             '15 ms ± 2.01 ms per loop (mean ± std. dev. of 7 runs, 100 loops each)'),
+            ('fit: 100%|██████████| 5/5 [00:01<00:00,  4.12it/s, loss=0.0155]', 'fit: 100%|██████████| 5/5 [00:03<00:00,  1.52s/it, loss=0.0155]'),
+            ('DataLoader: 4.1 ms per epoch, FastLoader: 0.2 ms (20.5x faster)', 'DataLoader: 12 ms per epoch, FastLoader: 1.05 ms (11.4x faster)'),
+            ('took 0.53 s', 'took 2.1 s'), ('at 0x7f3a2b', 'at 0x7f99cc'), ('wrote /tmp/abc/model.pt', 'wrote /tmp/xyz/model.pt')]
+    differ = [('epoch 1 loss 0.1657', 'epoch 1 loss 0.1658'), ('test accuracy: 100.00%', 'test accuracy: 99.50%'),
+              ('tensor([0.2791])', 'tensor([0.2792])'), ('3 steps', '4 steps'), ('lr=0.1', 'lr=0.2'), ('ratio 2.0', 'ratio 3.0')]
+    for a, b in same: assert mask(a) == mask(b), f'mask misses a volatile difference:\n  {a}\n  {b}'
+    for a, b in differ: assert mask(a) != mask(b), f'mask hides a real difference:\n  {a}\n  {b}'
 
 def text_outputs(nb) -> list[str]:
     "The text outputs of every code cell, with volatile numbers masked; a cell's printed text counts as one output."
@@ -26,8 +57,8 @@ def text_outputs(nb) -> list[str]:
             elif o.output_type in ('execute_result', 'display_data'): t = o.get('data', {}).get('text/plain', '')
             elif o.output_type == 'error': t = f'ERROR {o.ename}: {o.evalue}'
             else: continue
-            out.append(VOLATILE.sub('<n>', t))
-        out += [f'{name}: ' + VOLATILE.sub('<n>', t) for name, t in streams.items()]
+            out.append(mask(t))
+        out += [f'{name}: ' + mask(t) for name, t in streams.items()]
     return out
 
 def execute(path: Path, workdir: Path, timeout: int):
@@ -46,7 +77,17 @@ def main(argv=None) -> int:
     ap.add_argument('notebooks', nargs='*', help='notebooks to run (default: every nbs/*.ipynb)')
     ap.add_argument('--timeout', type=int, default=300, help='seconds per cell')
     ap.add_argument('--twice', action='store_true', help='run twice and compare text outputs')
+    ap.add_argument('--load', type=int, default=0, metavar='N',
+                    help='keep N extra CPU-bound processes busy during the run, to show the comparison holds on a loaded machine')
     a = ap.parse_args(argv)
+    selftest()
+    hogs = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for _ in range(a.load)]
+    try: return run(a)
+    finally:
+        for h in hogs: h.kill()
+
+def run(a) -> int:
+    "Run the notebooks named in `a` (all if none), once or twice; 1 if any failed."
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)/'nbs'
         shutil.copytree(ROOT/'nbs', work, ignore=shutil.ignore_patterns('_proc', '_docs', '.ipynb_checkpoints'))
@@ -60,8 +101,8 @@ def main(argv=None) -> int:
                 t1, t2 = text_outputs(nb), text_outputs(nb2)
                 same = err2 is None and t1 == t2
                 if err2 is None and not same:   # show the first difference, so that it can be fixed
-                    a, b = next(((x, y) for x, y in zip(t1, t2) if x != y), (f'{len(t1)} outputs', f'{len(t2)} outputs'))
-                    print(f'{name}: first differing output\n--- run 1:\n{a[:800]}\n--- run 2:\n{b[:800]}', flush=True)
+                    d1, d2 = next(((x, y) for x, y in zip(t1, t2) if x != y), (f'{len(t1)} outputs', f'{len(t2)} outputs'))
+                    print(f'{name}: first differing output\n--- run 1:\n{d1[:800]}\n--- run 2:\n{d2[:800]}', flush=True)
                 status += f'; second run {secs2:.1f} s, ' + ('same text outputs' if same else 'DIFFERENT text outputs')
                 if not same: err = 'outputs differ between two runs'
             print(f'{name:28} {secs:6.1f} s  {status}', flush=True)
