@@ -128,7 +128,7 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} must define _update(p, g, state, group)")
 
     def _foreach_update(self, params:list, grads:list, states:list, group:dict):
-        "The update of all `params` of a group at once; by default, `_update` one parameter after the other."
+        "The update of all `params` of a group at once; by default, `self._update` one parameter after the other."
         for p, g, s in zip(params, grads, states): self._update(p, -g if group['maximize'] else g, s, group)
 
     def zero_grad(self, set_to_none:bool=True): # True: drop the gradients; False: fill them with zeros
