@@ -58,7 +58,22 @@ def losses(fig, ax):
 
 @figure('03_gradient_descent')
 def gradient_descent(fig, ax):
-    from blobnn.optim import SGD, Adam, trajectory, plot_trajectories, rosenbrock
+    import torch
+    from blobnn.descent import trajectory, plot_trajectories, bowl
+    f = lambda xy: bowl(xy, scale=10.)      # curvatures 1 and 10: condition number 10
+    start = (-1.8, 0.6)
+    paths = {'lr 0.19 (near 2/10)': trajectory(f, start, torch.optim.SGD, steps=30, lr=0.19),
+             'lr 0.18 (best: 2/11)': trajectory(f, start, torch.optim.SGD, steps=30, lr=2 / 11),
+             'lr 0.05': trajectory(f, start, torch.optim.SGD, steps=30, lr=0.05)}
+    plot_trajectories(f, paths, xlim=(-2, 2), ylim=(-1, 1), minimum=(0, 0), ax=ax,
+                      title='Gradient descent in a narrow valley')
+    ax.legend(fontsize=6, loc='lower right')
+
+
+@figure('04_optimizers')
+def optimizers(fig, ax):
+    from blobnn.optim import SGD, Adam
+    from blobnn.descent import trajectory, plot_trajectories, rosenbrock
     start = (-1.5, 1.8)
     paths = {'Adam': trajectory(rosenbrock, start, Adam, steps=100, lr=0.1),
              'momentum': trajectory(rosenbrock, start, SGD, steps=100, lr=0.005, momentum=0.9),
@@ -68,7 +83,7 @@ def gradient_descent(fig, ax):
     ax.legend(fontsize=6, loc='lower right')
 
 
-@figure('04_scratch_mlp')
+@figure('05_scratch_mlp')
 def scratch_mlp(fig, ax):
     from blobnn.data import make_blobs, plot_decision_boundary
     from blobnn.scratch import train_model, calc_preds
@@ -80,7 +95,7 @@ def scratch_mlp(fig, ax):
     ax.legend(loc='upper left', framealpha=0.9, markerscale=0.8)
 
 
-@figure('05_nn_module')
+@figure('06_nn_module')
 def nn_module(fig, ax):
     import torch
     from blobnn.data import make_blobs, split_data, FastLoader
