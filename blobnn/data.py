@@ -5,10 +5,12 @@
 # %% auto #0
 __all__ = ['DIVERGE_FACTOR', 'check_xy', 'check_positive_int', 'check_lr', 'make_blobs', 'plot_blobs', 'make_moons',
            'make_spirals', 'split_data', 'FastLoader', 'History', 'DivergenceError', 'check_divergence', 'model_device',
-           'eval_mode', 'predict_points', 'decision_grid', 'plot_decision_boundary']
+           'eval_mode', 'predict_points', 'decision_grid', 'plot_decision_boundary', 'Feedback', 'Wrong', 'is_stub',
+           'checker', 'assert_checker', 'check_standardize', 'check_overlap', 'check_n_batches']
 
 # %% ../nbs/00_data.ipynb #570b35e6
-import math, numbers
+import math, numbers, functools, dis
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
@@ -16,6 +18,7 @@ import numpy as np
 import torch
 import matplotlib.pyplot as plt
 from torch import nn, Tensor
+from torch.utils.data import DataLoader, TensorDataset
 
 # %% ../nbs/00_data.ipynb #8c71a0ee
 def check_xy(X:Tensor, # (N, n_features) features
@@ -337,3 +340,98 @@ def plot_decision_boundary(predict, # callable or `nn.Module` from (M, 2) points
                         ha='right' if right else 'left', fontsize='small')
         ax.legend(loc='best', fontsize='small', markerscale=1)
     return ax
+
+# %% ../nbs/00_data.ipynb #2809b74e
+@dataclass
+class Feedback:
+    "What a checker says about an answer: `status` is 'correct', 'not attempted' or 'wrong'; `message` says why."
+    status:str
+    message:str
+    @property
+    def passed(self)->bool: return self.status == 'correct'
+    def __repr__(self): return {'correct': '✔ correct', 'not attempted': '… not attempted yet', 'wrong': '✘ not yet'}[self.status] + f': {self.message}'
+
+class Wrong(Exception):
+    "Raised inside a checker to reject an answer; its message is shown to the learner (it must not give the answer away)."
+
+def is_stub(answer)->bool:
+    "Is `answer` still the placeholder: `...` itself, or a function whose body does nothing (`...`, `pass`, a docstring, comments)?"
+    if answer is Ellipsis: return True
+    code = getattr(answer, '__code__', None)
+    if code is None: return False
+    ops = [i for i in dis.get_instructions(code) if i.opname not in ('RESUME', 'NOP', 'CACHE')]
+    nothing = lambda op: op.argval is None or op.argval is Ellipsis   # Python compiles a body of `...` to `return None`
+    return (len(ops) == 2 and ops[0].opname == 'LOAD_CONST' and nothing(ops[0]) and ops[1].opname == 'RETURN_VALUE') or \
+           (len(ops) == 1 and ops[0].opname == 'RETURN_CONST' and nothing(ops[0]))
+
+def checker(f):
+    "Make `f(answer, ...)`, which raises `Wrong` to reject and returns a message to accept, a checker that never raises."
+    @functools.wraps(f)
+    def check(answer, *args, **kwargs)->Feedback:
+        if is_stub(answer): return Feedback('not attempted', 'replace the `...` in the stub cell with your answer, run it, then run this cell again')
+        try: message = f(answer, *args, **kwargs)
+        except Wrong as e: return Feedback('wrong', str(e))
+        except Exception as e: return Feedback('wrong', f'your answer raised {type(e).__name__}: {e}')
+        return Feedback('correct', message or 'well done')
+    return check
+
+def assert_checker(check, # a function made with `checker`
+                   right, # a correct answer: must be accepted
+                   *wrong, # one or more wrong answers: each must be rejected
+                  ):
+    "Test a checker: it accepts `right`, rejects every one of `wrong`, and calls `...` not attempted."
+    got = check(right); assert got.passed, f'{check.__name__} rejects a right answer: {got}'
+    for w in wrong:
+        got = check(w); assert got.status == 'wrong', f'{check.__name__} does not reject the wrong answer {w!r}: {got}'
+    got = check(...); assert got.status == 'not attempted', f'{check.__name__}(...) should say not attempted: {got}'
+    return True
+
+# %% ../nbs/00_data.ipynb #b12ed877
+#| code-fold: true
+@checker
+def check_standardize(standardize:Callable, # your function: (X_train, X_other) -> (both standardized)
+                     )->Feedback:
+    "Exercise 1 of chapter 00: standardize both sets with the training set's per-column mean and (sample) std."
+    g = torch.Generator().manual_seed(11)
+    Xa = torch.randn(50, 3, generator=g) * torch.tensor([1., 4., 0.5]) + torch.tensor([3., -2., 10.])
+    Xb = torch.randn(20, 3, generator=g) * 3 + 7           # another set, with statistics of its own
+    out = standardize(Xa.clone(), Xb.clone())
+    if not (isinstance(out, tuple) and len(out) == 2 and all(isinstance(o, Tensor) for o in out)):
+        raise Wrong(f'return a pair of tensors (train, other); got {type(out).__name__}')
+    for o, X, name in zip(out, (Xa, Xb), ('X_train', 'X_other')):
+        if o.shape != X.shape: raise Wrong(f'the standardized {name} must keep its shape {tuple(X.shape)}; got {tuple(o.shape)}')
+    ta, tb = out
+    if not torch.allclose(ta.mean(0), torch.zeros(3), atol=1e-4): raise Wrong('the standardized training set should have mean 0 in every column')
+    if torch.allclose(ta.std(0, correction=0), torch.ones(3), atol=1e-4) and not torch.allclose(ta.std(0), torch.ones(3), atol=1e-4):
+        raise Wrong('close: use the sample standard deviation, `X.std(0)`, as the exercise says')
+    if not torch.allclose(ta.std(0), torch.ones(3), atol=1e-4): raise Wrong('the standardized training set should have standard deviation 1 in every column')
+    if torch.allclose(tb.mean(0), torch.zeros(3), atol=1e-3): raise Wrong('X_other has mean 0: it was standardized with its own statistics, not the training set\'s')
+    mean, std = Xa.mean(0), Xa.std(0)
+    if not torch.allclose(tb, (Xb - mean) / std, atol=1e-5): raise Wrong('X_other is not shifted and scaled like the training set')
+    return 'both sets use the training statistics, so nothing about X_other leaks into them'
+
+@checker
+def check_overlap(wrong_side:float, # your predicted share of points on the wrong side of x1 + x2 = 0
+                 )->Feedback:
+    "Exercise 2 of chapter 00: the share of points of two unit blobs at (-2,-2), (2,2) beyond the line halfway."
+    if isinstance(wrong_side, Tensor): wrong_side = wrong_side.item()
+    if isinstance(wrong_side, bool) or not isinstance(wrong_side, numbers.Real): raise Wrong(f'give a number between 0 and 1; got {wrong_side!r}')
+    if not 0 <= wrong_side <= 1: raise Wrong(f'a share must lie between 0 and 1; got {wrong_side}')
+    ref = torch.special.ndtr(torch.tensor(-2 * 2 ** 0.5, dtype=torch.float64)).item()   # Φ(-|c1 - c0| / 2σ)
+    if abs(wrong_side - ref) <= 0.02 * ref: return 'the projection on (1, 1)/√2 is a normal of mean ±2√2 and standard deviation 1'
+    if abs(wrong_side - torch.special.ndtr(torch.tensor(-2.)).item()) < 1e-3:
+        raise Wrong('that is the share for a distance of 2 from the line; how far is (2, 2) from the line x1 + x2 = 0?')
+    raise Wrong(f'{wrong_side:.4g} is {"too large" if wrong_side > ref else "too small"}; project a point on the direction (1, 1)/√2 and use Φ')
+
+@checker
+def check_n_batches(n_batches:Callable, # your function: (N, batch_size, drop_last) -> number of batches
+                   )->Feedback:
+    "Exercise 3 of chapter 00: batches per epoch, compared with `len(DataLoader(...))`."
+    for N in (1, 7, 31, 32, 33, 64, 100, 800):
+        ds = TensorDataset(torch.zeros(N, 1))
+        for bs in (1, 5, 32, 50):
+            for drop in (False, True):
+                got, want = n_batches(N, bs, drop), len(DataLoader(ds, batch_size=bs, drop_last=drop))
+                if got != want: raise Wrong(f'N={N}, batch_size={bs}, drop_last={drop}: you say {got!r}, a DataLoader gives another count')
+    return 'floor division with drop_last, ceiling division without: the last, partial batch counts'
+

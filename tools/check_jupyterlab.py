@@ -3,8 +3,10 @@
 For each notebook: start from a temporary working copy of nbs/ (nothing in the repo is written),
 open it in JupyterLab, run every cell from the Run menu, wait until the kernel is idle, save it from
 the UI, and assert that no cell shows an error, that plots rendered in the page (images with a
-natural width), and that no nbdev/Quarto markup leaks into what the learner sees. Saves a
-screenshot per notebook. The server is stopped in all cases.
+natural width), that no nbdev/Quarto markup leaks into what the learner sees, and that the exercises
+work as a learner meets them: every cell stored with a hidden input (reference solutions, their
+tests) shows collapsed, and every untouched stub's check says "not attempted yet". Saves a screenshot
+per notebook, and one of its exercises. The server is stopped in all cases.
 Usage: python tools/check_jupyterlab.py [NOTEBOOK ...] [--out DIR]   (default: every chapter, nbs/[0-9]*.ipynb)
 """
 import argparse, json, os, secrets, shutil, socket, subprocess, sys, tempfile, time, urllib.request
@@ -87,15 +89,46 @@ def run_notebook(page, base: str, token: str, name: str, work: Path, shots: Path
     elif not all(images): problems.append(f'{images.count(False)} of {len(images)} images did not load')
     text = '\n'.join(page.locator('.jp-Notebook .jp-OutputArea').all_inner_texts())
     problems += [f'learner-visible markup {w!r}' for w in WARTS if w in text]
-    unnumbered = page.eval_on_selector_all('.jp-Notebook .jp-CodeCell .jp-InputPrompt', 'els => els.filter(e => !/\\[\\d+\\]/.test(e.textContent)).length')
+    # a collapsed input (a reference solution) shows no prompt: those cells are checked in the saved file below
+    unnumbered = page.eval_on_selector_all('.jp-Notebook .jp-CodeCell', """els => els.filter(c => {
+        const ph = c.querySelector('.jp-InputPlaceholder'), p = c.querySelector('.jp-InputPrompt');
+        return !(ph && ph.offsetParent !== null) && !(p && /\\[\\d+\\]/.test(p.textContent)); }).length""")
     if unnumbered: problems.append(f'{unnumbered} of {n_code} code cells did not run')
     page.screenshot(path=str(shots/f'{Path(name).stem}.png'), full_page=False)
+    problems += check_exercises(page, work/name, shots/f'{Path(name).stem}-exercises.png')
     saved = json.loads((work/name).read_text())
     outs = [o for c in saved['cells'] if c['cell_type'] == 'code' for o in c.get('outputs', [])]
     if any(o['output_type'] == 'error' for o in outs): problems.append('the saved notebook holds an error output')
+    not_run = sum(1 for c in saved['cells'] if c['cell_type'] == 'code' and c.get('execution_count') is None)
+    if not_run: problems.append(f'the saved notebook has {not_run} code cell(s) that did not run')
     if not any('image/png' in o.get('data', {}) for o in outs): problems.append('the saved notebook holds no plot')
     print(f'{name:24} {n_code} code cells ran through the UI in {secs:.1f} s, {len(images)} plots rendered'
           + ('' if not problems else ' -- ' + '; '.join(problems)), flush=True)
+    return problems
+
+def check_exercises(page, path: Path, shot: Path) -> list[str]:
+    "Solutions stored with a hidden input show collapsed in the page; each stub's check cell says 'not attempted yet'."
+    cells = json.loads(path.read_text())['cells']
+    hidden = [i for i, c in enumerate(cells) if c.get('metadata', {}).get('jupyter', {}).get('source_hidden')]
+    stubs = sum(1 for c in cells if c['cell_type'] == 'code' and any('not attempted yet' in ''.join(o.get('data', {}).get('text/plain', ''))
+                                                                   for o in c.get('outputs', [])))
+    state = page.eval_on_selector_all('.jp-Notebook .jp-Cell', """els => els.map(e => {
+        const ph = e.querySelector('.jp-InputPlaceholder'), ed = e.querySelector('.jp-InputArea-editor');
+        return [!!ph && ph.offsetParent !== null, !!ed && ed.offsetParent !== null]; })""")
+    problems = []
+    if len(state) != len(cells): return [f'the page shows {len(state)} cells, the file has {len(cells)}']
+    shown = [i for i in hidden if not state[i][0] or state[i][1]]
+    if shown: problems.append(f'{len(shown)} of {len(hidden)} solution cell(s) show their input instead of a collapsed placeholder (cells {shown[:5]})')
+    collapsed = sum(1 for placeholder, _ in state if placeholder)
+    if collapsed != len(hidden): problems.append(f'{collapsed} collapsed cells in the page, {len(hidden)} in the file')
+    texts = page.locator('.jp-Notebook .jp-OutputArea').all_inner_texts()
+    seen = sum(t.count('not attempted yet') for t in texts)
+    if seen < stubs: problems.append(f'{seen} check cell(s) say "not attempted yet" in the page, the stored notebook has {stubs}')
+    if hidden:
+        first = page.locator('.jp-Notebook .jp-Cell').nth(max(hidden[min(1, len(hidden) - 1)] - 3, 0))  # the first exercise
+        first.scroll_into_view_if_needed(); time.sleep(0.3)
+        page.screenshot(path=str(shot), full_page=False)
+    print(f'    {len(hidden)} collapsed solution cell(s), {seen} unattempted check(s) say so', flush=True)
     return problems
 
 def main(argv=None) -> int:
