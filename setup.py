@@ -19,7 +19,8 @@ py_versions = '3.10 3.11 3.12 3.13'.split()
 lic = licenses.get(cfg['license'].lower(), cfg['license'])
 min_python = cfg['min_python']
 requirements = shlex.split(cfg.get('requirements', ''))
-dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
+learn_requirements = shlex.split(cfg.get('learn_requirements', ''))   # to run every chapter in JupyterLab
+dev_requirements = learn_requirements + shlex.split(cfg.get('dev_requirements', ''))   # tests, docs, checks
 with open('README.md', encoding='utf-8') as f: long_description = f.read()
 
 setuptools.setup(
@@ -33,7 +34,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require={'learn': learn_requirements, 'dev': dev_requirements},
     python_requires='>=' + min_python,
     long_description=long_description,
     long_description_content_type='text/markdown',
