@@ -4,9 +4,11 @@
 
 # %% auto #0
 __all__ = ['MODEL_REGISTRY', 'SimpleClassifier', 'accuracy', 'evaluate', 'fit', 'predict_proba', 'plot_history',
-           'LogitClassifier', 'register_model', 'save_model', 'load_model', 'load_weights']
+           'LogitClassifier', 'register_model', 'save_model', 'load_model', 'load_weights', 'check_n_params',
+           'check_logit_forward', 'check_eval_forward', 'check_step_orders']
 
 # %% ../nbs/06_nn_module.ipynb #4e8f8329
+import copy
 import math
 import numbers
 import os
@@ -16,10 +18,11 @@ from pathlib import Path
 import torch
 import matplotlib.pyplot as plt
 from torch import nn, Tensor
+import torch.nn.functional as F
 from tqdm.auto import tqdm
 from . import optim
 from .data import (History, DivergenceError, check_divergence, check_lr, check_positive_int, check_xy,
-                         eval_mode, model_device)
+                         eval_mode, model_device, checker, Wrong, Feedback)
 
 # %% ../nbs/06_nn_module.ipynb #11204433
 class SimpleClassifier(nn.Module):
@@ -582,3 +585,141 @@ def load_weights(model:nn.Module, # the model to fill, already built with the ri
         raise ValueError(f"{path} holds a {name}{config}, but this model is a {name}{model.config}; use load_model(path) to rebuild it")
     model.load_state_dict(sd)
     return model
+
+# %% ../nbs/06_nn_module.ipynb #972fe884
+#| code-fold: true
+@checker
+def check_n_params(n_params, # your function: (sizes, hidden_bias) -> number of trainable numbers
+                  )->Feedback:
+    "Exercise 1 of chapter 06: parameters of a `Linear`/`ReLU` stack with layer sizes `sizes`, counted by PyTorch."
+    for sizes in ([2, 1], [2, 10, 1], [3, 5, 2], [2, 64, 64, 64, 1], [784, 128, 10], [1, 1, 1, 1]):
+        for hidden_bias in (True, False):
+            got = n_params(list(sizes), hidden_bias)
+            if isinstance(got, Tensor) and got.numel() == 1: got = got.item()
+            if isinstance(got, bool) or not isinstance(got, numbers.Integral):
+                raise Wrong(f'return a whole number; for sizes={sizes} you returned {got!r}')
+            layers = []
+            for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+                last = i == len(sizes) - 2
+                layers += [nn.Linear(n_in, n_out, bias=hidden_bias or last)] + ([] if last else [nn.ReLU()])
+            with torch.device('meta'): want = sum(p.numel() for p in nn.Sequential(*layers).parameters())
+            if got != want:
+                raise Wrong(f'sizes={sizes}, hidden_bias={hidden_bias}: you count {got}, PyTorch counts {"more" if got < want else "fewer"}')
+    return 'each Linear(n_in, n_out) holds an (n_out, n_in) weight and, with a bias, n_out more numbers'
+
+@checker
+def check_logit_forward(logit_forward, # your function: (model, X) -> (N, 1) logits of a `SimpleClassifier`
+                       )->Feedback:
+    "Exercise 2 of chapter 06: the logits of a `SimpleClassifier`, right even far from the data where the sigmoid rounds to 1."
+    g = torch.Generator().manual_seed(6)
+    with torch.device('meta'): model = SimpleClassifier(2, 10)
+    model.load_state_dict({k: torch.randn(v.shape, generator=g) for k, v in model.state_dict().items()}, assign=True)
+    X = torch.cat([torch.randn(20, 2, generator=g) * 2, torch.randn(5, 2, generator=g) * 200])  # the last 5 rows far from the data
+    with torch.no_grad():
+        out = logit_forward(model, X.clone())
+        W1, b1, W2, b2 = (t.double() for t in (model.linear1.weight, model.linear1.bias, model.linear2.weight, model.linear2.bias))
+        want = F.linear(F.relu(F.linear(X.double(), W1, b1)), W2, b2)   # exact logits, in float64
+        probs = model(X)
+    if not isinstance(out, Tensor): raise Wrong(f'return a tensor of logits; got {type(out).__name__}')
+    if out.shape != want.shape: raise Wrong(f'return one logit per row as an (N, 1) column, like the model does; got shape {tuple(out.shape)} for N = {len(X)}')
+    out = out.detach().double()
+    if torch.allclose(out, probs.double(), atol=1e-6): raise Wrong('these are the probabilities the model returns; BCEWithLogitsLoss wants the numbers *before* the sigmoid')
+    if not torch.isfinite(out).all():
+        raise Wrong('some logits are infinite at the points far from the data: there σ(z) has rounded to 1.0, and no function of it can give z back')
+    if not torch.allclose(out, want, rtol=1e-4, atol=1e-4):
+        i = ((out - want).abs() > 1e-4 + 1e-4 * want.abs()).nonzero()[0, 0].item()
+        where = 'far from the data' if i >= 20 else 'near the data'
+        raise Wrong(f'at row {i} ({where}) your logit differs from the model\'s by {abs(out[i] - want[i]).item():.3g}; follow the layers of the forward pass')
+    return 'the sigmoid is the last step: drop it, and the logits stay exact however far the point lies'
+
+def _bn_net(g:torch.Generator)->nn.Sequential:
+    "A small network with BatchNorm and Dropout whose running statistics and affine parameters are not the defaults."
+    net = nn.Sequential(nn.Linear(2, 6), nn.BatchNorm1d(6, eps=0.1), nn.ReLU(), nn.Dropout(0.5), nn.Linear(6, 1))
+    with torch.no_grad():
+        for p in net.parameters(): p.copy_(torch.randn(p.shape, generator=g))
+        net.train()
+        for _ in range(3): net(torch.randn(16, 2, generator=g) * 3 + 1)   # training-mode passes move the running statistics
+    return net
+
+@checker
+def check_eval_forward(eval_forward, # your function: (net, X) -> what `net.eval()(X)` returns, computed by hand
+                      )->Feedback:
+    "Exercise 3 of chapter 06: the eval-mode output of Linear → BatchNorm1d → ReLU → Dropout → Linear, from its parameters and buffers."
+    g = torch.Generator().manual_seed(3)
+    net, X = _bn_net(g), torch.randn(8, 2, generator=g) * 3 + 1
+    with torch.no_grad(): want = copy.deepcopy(net).eval()(X)
+    net.train()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    called = []
+    hooks = [m.register_forward_pre_hook(lambda m, args: called.append(type(m).__name__)) for m in net]
+    try:
+        with torch.no_grad(): out = eval_forward(net, X.clone())
+    finally:
+        for h in hooks: h.remove()
+    if called: raise Wrong(f'compute it by hand from the layers\' weights and buffers, without calling the layers (you called {sorted(set(called))})')
+    if any(not torch.equal(v, net.state_dict()[k]) for k, v in before.items()): raise Wrong('your function changed the network\'s parameters or running statistics')
+    if not isinstance(out, Tensor): raise Wrong(f'return a tensor; got {type(out).__name__}')
+    if out.shape != want.shape: raise Wrong(f'the output should have the shape of net(X), {tuple(want.shape)}; got {tuple(out.shape)}')
+    out = out.detach()
+    if torch.allclose(out, want, atol=1e-5): return 'in eval mode BatchNorm uses its running statistics and Dropout lets everything through'
+    lin, bn, lin2 = net[0], net[1], net[4]
+    h = F.linear(X, lin.weight, lin.bias)
+    batch = F.batch_norm(h, None, None, bn.weight, bn.bias, training=True, eps=bn.eps)  # the batch's own statistics
+    if torch.allclose(out, F.linear(F.relu(batch), lin2.weight, lin2.bias), atol=1e-5):
+        raise Wrong('you normalised with the statistics of this batch: that is what training mode does')
+    run = F.relu(F.batch_norm(h, bn.running_mean, bn.running_var, bn.weight, bn.bias, training=False, eps=bn.eps))
+    for scale in (1 - 0.5, 1 / (1 - 0.5)):
+        if torch.allclose(out, F.linear(run * scale, lin2.weight, lin2.bias), atol=1e-5):
+            raise Wrong('the normalisation is right, but look again at Dropout: when does PyTorch rescale the activations?')
+    raise Wrong('your output differs from the network\'s in eval mode; check the normalisation (mean, variance, eps, weight, bias) and each layer in turn')
+
+_STEP_ORDERS = ('backward, zero_grad, step', 'zero_grad, step, backward', 'step, zero_grad, backward', 'backward, step', 'backward, step, zero_grad')
+
+def _run_order(order:str, model:nn.Module, batches:list):
+    "Train `model` with plain SGD, α = 0.1, calling the step's three parts in `order`: its final weights, or 'E' if backward() fails."
+    opt, loss_fn = torch.optim.SGD(model.parameters(), lr=0.1), nn.BCEWithLogitsLoss()
+    for xb, yb in batches:
+        loss = loss_fn(model(xb), yb)
+        try:
+            for call in order.split(', '): {'backward': loss.backward, 'zero_grad': opt.zero_grad, 'step': opt.step}[call]()
+        except RuntimeError: return 'E'   # autograd refuses: a tensor it saved for backward was changed in place
+    return [p.detach().clone() for p in model.parameters()]
+
+def _sgd_reference(model:nn.Module, batches:list, use)->list:
+    "SGD by hand, α = 0.1: step k moves the weights by -α · `use`(the gradients of batches 1..k), None meaning no move."
+    params, grads = {n: p.detach().clone().requires_grad_() for n, p in model.named_parameters()}, []
+    for xb, yb in batches:
+        loss = nn.BCEWithLogitsLoss()(torch.func.functional_call(model, params, (xb,)), yb)
+        grads.append(torch.autograd.grad(loss, list(params.values())))
+        g = use(grads)
+        if g is not None:
+            with torch.no_grad():
+                for p, gp in zip(params.values(), g): p -= 0.1 * gp
+    return [p.detach() for p in params.values()]
+
+@checker
+def check_step_orders(effects:str, # your prediction: five letters A-E, one per order, e.g. 'ABCDE'
+                     )->Feedback:
+    "Exercise 4 of chapter 06: what five orders of `zero_grad`, `backward` and `step` do, compared with real training runs."
+    if not isinstance(effects, str): raise Wrong(f'give your five letters as one string, such as \'ABCDE\'; got {type(effects).__name__}')
+    letters = effects.replace(' ', '').replace(',', '').upper()
+    if len(letters) != len(_STEP_ORDERS) or any(c not in 'ABCDE' for c in letters):
+        raise Wrong(f'give exactly five letters, each one of A, B, C, D, E (one per order); got {effects!r}')
+    g = torch.Generator().manual_seed(4)
+    batches = [(torch.randn(8, 2, generator=g), torch.randint(0, 2, (8, 1), generator=g).float()) for _ in range(4)]
+    start = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))   # a hidden layer, like the chapter's models
+    with torch.no_grad():
+        for p in start.parameters(): p.copy_(torch.randn(p.shape, generator=g))
+    refs = {'A': _sgd_reference(start, batches, lambda gs: None),
+            'B': _sgd_reference(start, batches, lambda gs: gs[-2] if len(gs) > 1 else None),
+            'C': _sgd_reference(start, batches, lambda gs: [sum(t) for t in zip(*gs)]),
+            'D': _sgd_reference(start, batches, lambda gs: gs[-1])}
+    wrong = 0
+    for order, letter in zip(_STEP_ORDERS, letters):
+        got = _run_order(order, copy.deepcopy(start), batches)
+        actual = ['E'] if got == 'E' else [k for k, ref in refs.items() if all(torch.allclose(a, b, atol=1e-6) for a, b in zip(got, ref))]
+        wrong += actual != [letter]
+    if wrong: raise Wrong(f'{wrong} of your 5 letters disagree with what training does; remember that backward() adds to .grad, '
+                          'zero_grad() sets it to None, step() skips a parameter whose .grad is None, and backward() needs the '
+                          'weights as they were in the forward pass')
+    return 'backward() accumulates, step() reads .grad as it is then, and where zero_grad() sits only matters relative to those two'
