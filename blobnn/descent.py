@@ -70,12 +70,16 @@ def trajectory(f:Callable, # cost of one point: f(xy) with xy of shape (2,) give
     except (TypeError, ValueError, RuntimeError): raise TypeError(f"start must be a point (x, y) of two real numbers; got {start!r}") from None
     if xy.shape != (2,): raise ValueError(f"start must be a point (x, y); got shape {tuple(xy.shape)}")
     if not torch.isfinite(xy).all(): raise ValueError(f"start must be finite; got {xy.tolist()}")
+    if 'lr' in kwargs: check_lr(kwargs['lr'])          # torch.optim lets NaN through, and the path would be silently NaN
     opt = opt_func([xy], **kwargs)
     path = [xy.detach().clone()]
-    for _ in range(steps):
+    for step in range(1, steps + 1):
         opt.zero_grad()
         f(xy).backward()
         opt.step()
+        if not torch.isfinite(xy).all():
+            raise DivergenceError(f"the optimizer diverged at step {step} with {kwargs}: the point overflowed to {xy.tolist()}; "
+                                  f"the last finite point was {path[-1].tolist()}. Try a smaller learning rate")
         path.append(xy.detach().clone())
     return torch.stack(path).cpu()
 
