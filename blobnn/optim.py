@@ -6,7 +6,7 @@
 __all__ = ['sgd_update', 'adagrad_update', 'rmsprop_update', 'adam_update', 'Optimizer', 'SGD', 'Adagrad', 'RMSprop', 'Adam',
            'AdamW', 'check_momentum_rate', 'check_adam_first_step', 'check_nesterov_path', 'check_uncorrected_factor']
 
-# %% ../nbs/04_optimizers.ipynb #fabd19c5
+# %% ../nbs/04_optimizers.ipynb #7dbb6aa9
 import math
 import numbers
 from collections import defaultdict
@@ -16,7 +16,7 @@ from torch import Tensor
 from .data import check_lr, check_positive_int, DivergenceError, Feedback, Wrong, checker
 from .descent import Quadratic, trajectory, rosenbrock
 
-# %% ../nbs/04_optimizers.ipynb #81a423be
+# %% ../nbs/04_optimizers.ipynb #46b66cdd
 def sgd_update(p:Tensor, # the parameter, changed in place
                g:Tensor, # its gradient
                state:dict, # this parameter's running quantities ('momentum_buffer'); empty before the first step
@@ -35,7 +35,7 @@ def sgd_update(p:Tensor, # the parameter, changed in place
         g = g + momentum * b if nesterov else b
     p.sub_(lr * g)                                                  # θ <- θ - α g
 
-# %% ../nbs/04_optimizers.ipynb #b25e5f20
+# %% ../nbs/04_optimizers.ipynb #5c8f6909
 def adagrad_update(p:Tensor, # the parameter, changed in place
                    g:Tensor, # its gradient
                    state:dict, # 'step' and 'sum' (G); empty before the first step
@@ -54,7 +54,7 @@ def adagrad_update(p:Tensor, # the parameter, changed in place
     G.add_(g * g)                                                   # G <- G + g²
     p.sub_(lr_t * g / (G.sqrt() + eps))                             # θ <- θ - α_t g / (√G + ε)
 
-# %% ../nbs/04_optimizers.ipynb #86668fa0
+# %% ../nbs/04_optimizers.ipynb #d01bc388
 def rmsprop_update(p:Tensor, # the parameter, changed in place
                    g:Tensor, # its gradient
                    state:dict, # 'step', 'square_avg' (v), and 'momentum_buffer', 'grad_avg' if used; empty before the first step
@@ -85,7 +85,7 @@ def rmsprop_update(p:Tensor, # the parameter, changed in place
         p.sub_(lr * b)
     else: p.sub_(lr * g / denom)                                    # θ <- θ - α g / denom
 
-# %% ../nbs/04_optimizers.ipynb #940b49f0
+# %% ../nbs/04_optimizers.ipynb #144e48a0
 def adam_update(p:Tensor, # the parameter, changed in place
                 g:Tensor, # its gradient
                 state:dict, # 'step', 'exp_avg' (m), 'exp_avg_sq' (v), and 'max_exp_avg_sq' with amsgrad; empty before the first step
@@ -512,7 +512,7 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad,
                          maximize=maximize, foreach=foreach, check_finite=check_finite)
 
-# %% ../nbs/04_optimizers.ipynb #88dcb0cf
+# %% ../nbs/04_optimizers.ipynb #728a09ad
 #| code-fold: true
 def _as_number(x, what:str)->float:
     "`x` as a float, or `Wrong` saying that a number was expected."
