@@ -16,7 +16,14 @@ from torch import Tensor
 from .data import check_lr, check_positive_int, DivergenceError, Feedback, Wrong, checker
 from .descent import Quadratic, trajectory, rosenbrock
 
-# %% ../nbs/04_optimizers.ipynb #46b66cdd
+# %% ../nbs/04_optimizers.ipynb #05a78e55
+def _check_update(p, g, lr):
+    "Clear errors for the inputs of an update rule: tensors `p` and `g` of the same shape, a positive finite `lr` (if a number)."
+    if not isinstance(p, Tensor) or not isinstance(g, Tensor):
+        raise TypeError(f"p and g must be tensors (the parameter and its gradient); got {type(p).__name__} and {type(g).__name__}")
+    if g.shape != p.shape: raise ValueError(f"the gradient must have the parameter's shape {tuple(p.shape)}; got {tuple(g.shape)}")
+    if not isinstance(lr, Tensor): check_lr(lr)
+
 def sgd_update(p:Tensor, # the parameter, changed in place
                g:Tensor, # its gradient
                state:dict, # this parameter's running quantities ('momentum_buffer'); empty before the first step
@@ -27,6 +34,7 @@ def sgd_update(p:Tensor, # the parameter, changed in place
                nesterov:bool=False, # step with g + μ b instead of b
               ):
     "One step of stochastic gradient descent on `p`, the update of `torch.optim.SGD`."
+    _check_update(p, g, lr)
     if weight_decay != 0: g = g + weight_decay * p                   # g <- g + λθ
     if momentum != 0:
         b = state.get('momentum_buffer')
@@ -46,6 +54,7 @@ def adagrad_update(p:Tensor, # the parameter, changed in place
                    eps:float=1e-10, # added to the denominator
                   ):
     "One step of Adagrad on `p`, the update of `torch.optim.Adagrad`."
+    _check_update(p, g, lr)
     if not state: state.update(step=0, sum=torch.full_like(p, initial_accumulator_value))
     state['step'] += 1
     t, G = state['step'], state['sum']
@@ -66,6 +75,7 @@ def rmsprop_update(p:Tensor, # the parameter, changed in place
                    centered:bool=False, # divide by the gradient's estimated standard deviation
                   ):
     "One step of RMSprop on `p`, the update of `torch.optim.RMSprop`."
+    _check_update(p, g, lr)
     if not state:
         state.update(step=0, square_avg=torch.zeros_like(p))
         if momentum > 0: state['momentum_buffer'] = torch.zeros_like(p)
@@ -97,6 +107,7 @@ def adam_update(p:Tensor, # the parameter, changed in place
                 decoupled:bool=False, # AdamW: shrink θ by (1 - αλ) instead of adding λθ to the gradient
                ):
     "One step of Adam on `p` (AdamW's with `decoupled=True`), the update of `torch.optim.Adam` and `torch.optim.AdamW`."
+    _check_update(p, g, lr)
     if not state:
         state.update(step=0, exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
         if amsgrad: state['max_exp_avg_sq'] = torch.zeros_like(p)
