@@ -18,11 +18,12 @@ from .descent import Quadratic, trajectory, rosenbrock
 
 # %% ../nbs/04_optimizers.ipynb #05a78e55
 def _check_update(p, g, lr):
-    "Clear errors for the inputs of an update rule: tensors `p` and `g` of the same shape, a positive finite `lr` (if a number)."
+    "Clear errors for the inputs of an update rule: tensors `p` and `g` of the same shape, a finite `lr` >= 0 (if a number)."
     if not isinstance(p, Tensor) or not isinstance(g, Tensor):
         raise TypeError(f"p and g must be tensors (the parameter and its gradient); got {type(p).__name__} and {type(g).__name__}")
     if g.shape != p.shape: raise ValueError(f"the gradient must have the parameter's shape {tuple(p.shape)}; got {tuple(g.shape)}")
-    if not isinstance(lr, Tensor): check_lr(lr)
+    if not isinstance(lr, Tensor) and (isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not (math.isfinite(lr) and lr >= 0)):
+        raise ValueError(f"lr must be a finite number >= 0 (0, the end of a schedule, leaves p as it is); got {lr!r}")
 
 def sgd_update(p:Tensor, # the parameter, changed in place
                g:Tensor, # its gradient
