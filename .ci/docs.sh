@@ -11,7 +11,9 @@
 # Uses the virtual environment at .venv; creates it (torch, then the project with the lock) when it is
 # missing, as .ci/run does. Installs Debian's chromium and libjs-katex when missing (sudo when not root);
 # BLOBNN_CHROMIUM=playwright uses Playwright's Chromium instead (GitHub's Ubuntu runners), installed here.
-# Screenshots go to ${CI_OUT:-.ci/out}/site/ (smalldocs) or site-quarto/ (Quarto).
+# Each render is checked twice: as it is, then a copy with one planted fault per kind of check, which
+# must all be found (check_site.py --self-test). Screenshots go to ${CI_OUT:-.ci/out}/site/ (smalldocs)
+# or site-quarto/ (Quarto), and those of the faulty copy to site-self-test/ or site-quarto-self-test/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -43,9 +45,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# check SITE SHOTS: the site, then a copy with planted faults that the checks must all find (--self-test)
+check() {
+  local rc=0
+  python tools/check_site.py --site "$1" --shots "$OUT/$2" || rc=1
+  python tools/check_site.py --site "$1" --shots "$OUT/$2-self-test" --self-test || rc=1
+  return $rc
+}
+
 if [ "$RENDER" = smalldocs ]; then
   python tools/render_docs.py --force --quiet
-  python tools/check_site.py --site _site --shots "$OUT/site"
+  check _site site
   exit
 fi
 
@@ -60,4 +70,4 @@ fi
 echo "quarto $(quarto --version)"
 QUARTO_PYTHON="$ROOT/.venv/bin/python" nbdev_docs
 test -f _docs/index.html || { echo "nbdev_docs wrote no _docs/index.html"; exit 1; }
-python tools/check_site.py --site _docs --shots "$OUT/site-quarto"
+check _docs site-quarto

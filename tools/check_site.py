@@ -36,8 +36,12 @@ The expectations (notebooks, titles, modules, sidebar.yml, settings.ini) come fr
 or with --ref from a commit of this repository: to check a site rendered from an older commit (a
 stored render), pass that commit, e.g. `--ref e9dca6c`.
 
+With --self-test it checks a copy of the site with one planted fault per kind of check (an API
+heading removed, plots deleted, a wrong title, a formula that cannot be typeset, raw TeX, a traceback,
+a sidebar link gone, a broken anchor, no search index) and passes only if every fault is reported.
+
 Usage: python tools/check_site.py [--site _site] [--shots .ci/out/site] [--render auto|quarto|smalldocs]
-                                  [--ref COMMIT]
+                                  [--ref COMMIT] [--self-test]
 """
 import argparse, ast, functools, os, http.server, json, mimetypes, re, subprocess, sys, tempfile, threading, time
 from configparser import ConfigParser
@@ -64,7 +68,8 @@ RAW_TEX = re.compile(r'\\\(|\\\)|\\\[|\\\]|\$\$|\$[^$\s][^$\n]*\\[a-zA-Z]+[^$\n]
 # What differs between the two renders: selectors, the maths engine, how search is driven. Nothing else.
 RENDERS = {
     'smalldocs': dict(
-        engine='KaTeX', typeset='.katex', math_error='.katex-error',
+        # an error is a .katex-error, or (throwOnError: false) an undefined macro written in KaTeX's error colour
+        engine='KaTeX', typeset='.katex', math_error='.katex-error, .katex-mathml mstyle[mathcolor="#cc0000"] > mtext',
         # smalldocs writes the id on the heading itself: <h3 id="make_blobs">
         headings='main h2[id], main h3[id], main h4[id]', heading_id='self',
         search_open=None, search_input='#quarto-search input', search_results='a.search-result[href]'),
@@ -415,6 +420,54 @@ def check(site: Path, shots: Path, render: str, repo: Repo) -> list[str]:
     return sorted(set(fails), key=fails.index)
 
 
+def plant_faults(site: Path, dst: Path, infos: list[dict]) -> list[tuple[str, str]]:
+    """Copy `site` to `dst` with one known fault per kind of check, in HTML either renderer writes.
+    Returns (page, words its failure must contain) for each fault: the checks must find every one."""
+    import shutil
+    shutil.copytree(site, dst)
+    chapters = [i for i in infos if i['chapter'] and (dst/i['page']).is_file()]
+    if len(chapters) < 2: raise SystemExit(f'--self-test needs at least two chapter pages in {site}')
+    ch = lambda k: chapters[k % len(chapters)]
+    planted: list[tuple[str, str]] = []
+    def edit(page: str, pattern: str, repl, expect: str, flags=re.S):
+        f = dst/page
+        text, n = re.subn(pattern, repl, f.read_text(encoding='utf-8'), count=1, flags=flags)
+        if n != 1: raise SystemExit(f'--self-test could not plant a fault in {page}: no match for {pattern[:60]!r}')
+        f.write_text(text, encoding='utf-8'); planted.append((page, expect))
+    # an API section loses its heading
+    a = next(i for i in chapters if any(n in i['defs'] for n in i['names'] or []))
+    sym = next(n for n in a['names'] if n in a['defs'])
+    edit(a['page'], rf'<h([234])[^>]*>{re.escape(sym)}</h\1>', '', f"no API section for {a['module']}.{sym}")
+    # a chapter's plots are gone: image files deleted (Quarto), images written in the page corrupted (smalldocs)
+    b = ch(1)
+    f = dst/b['page']
+    text = f.read_text(encoding='utf-8')
+    for src in re.findall(r'<img[^>]*\bsrc="([^"#?:]+)"', text):
+        (dst/unquote(src)).unlink(missing_ok=True)
+    f.write_text(re.sub(r'(<img[^>]*\bsrc=")data:image/[^"]*"', r'\1data:image/png;base64,bm90IGEgcGljdHVyZQ=="', text), encoding='utf-8')
+    planted.append((b['page'], 'no plot image that loaded'))
+    # a wrong title
+    edit(b['page'], r'(<h1 class="title">).*?(</h1>)', r'\1A planted wrong title\2', 'title is ')
+    # a formula the maths engine cannot typeset, and TeX that was never marked as maths
+    c = ch(2)
+    edit(c['page'], r'(<span class="math inline">\\\()', r'\1\\undefinedmacro ', 'typeset')
+    edit(c['page'], r'(<main[^>]*>.*?<p>)', r'\1Here $\\alpha + \\beta = $ is left as raw TeX. ', 'raw TeX')
+    # a cell output holds a traceback
+    d = ch(3)
+    edit(d['page'], r'(<div class="cell-output[^"]*">\s*<pre[^>]*><code[^>]*>)',
+         r'\1Traceback (most recent call last):\n  File "x.py", line 1\nValueError: planted\n', 'traceback')
+    # the sidebar of one page lost the link to another chapter
+    e, other = ch(4), next(i for i in chapters if i is not ch(4))
+    edit(e['page'], rf'(<nav id="quarto-sidebar".*?href="(?:\./)?){re.escape(other["page"])}"', r'\1gone.html"',
+         f"sidebar does not link {other['page']}")
+    # a link to an anchor that does not exist
+    edit('index.html', r'(<main[^>]*>)', rf'\1<p><a href="{a["page"]}#no-such-anchor">a planted link</a></p>',
+         f"broken anchor: /{a['page']}#no-such-anchor")
+    # search has no index
+    (dst/'search.json').unlink(missing_ok=True); planted.append((a['page'], 'search for'))
+    return planted
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--site', default='_site', help="the rendered site (default _site; Quarto's is _docs)")
@@ -424,6 +477,9 @@ def main(argv=None) -> int:
     ap.add_argument('--ref', metavar='COMMIT',
                     help='read the expectations (notebooks, modules, sidebar.yml, settings.ini) from this commit, '
                          'for a site rendered from it (default: the working tree)')
+    ap.add_argument('--self-test', action='store_true',
+                    help='check a copy of the site with one planted fault per kind of check instead, and pass only '
+                         'if every fault is found (a check that cannot fail is a defect)')
     a = ap.parse_args(argv)
     site, shots = (ROOT/a.site).resolve(), (ROOT/a.shots).resolve()
     if not (site/'index.html').exists():
@@ -437,6 +493,21 @@ def main(argv=None) -> int:
     repo = Repo(a.ref)
     print(f"checking the {render} render in {site} ({RENDERS[render]['engine']} maths) against {repo}")
     t0 = time.perf_counter()
+    if a.self_test:
+        with tempfile.TemporaryDirectory(prefix='blobnn-site-faults-') as tmp:
+            s = repo.settings()
+            nbs = s.get('nbs_path', 'nbs')
+            infos = [notebook_info(n, repo, s) for n in repo.files(nbs) if n.endswith('.ipynb') and not n.startswith(('_', '.'))]
+            planted = plant_faults(site, Path(tmp)/'site', infos)
+            print(f'self-test: planted {len(planted)} faults in a copy of the site; every one must be found')
+            fails = check(Path(tmp)/'site', shots, render, repo)
+        missed = [(pg, words) for pg, words in planted if not any(f.startswith(f'{pg}: ') and words in f for f in fails)]
+        print(f'self-test done in {time.perf_counter()-t0:.1f} s; the checks reported:')
+        print('\n'.join(f'  - {f}' for f in fails))
+        if missed:
+            print(f'self-test FAILED: {len(missed)} planted fault(s) went unnoticed:')
+            print('\n'.join(f'  - {pg}: expected a failure containing {words!r}' for pg, words in missed)); return 1
+        print(f'self-test OK: the checks found all {len(planted)} planted faults'); return 0
     fails = check(site, shots, render, repo)
     n = len(list(shots.glob('*.png')))
     print(f'checked the site in {time.perf_counter()-t0:.1f} s; {n} screenshot(s) in {shots.relative_to(ROOT) if shots.is_relative_to(ROOT) else shots}/')
