@@ -159,8 +159,11 @@ def sidebar_files(repo: Repo, s: dict) -> list[str]:
     return sidebar_entries(((y.get('website') or {}).get('sidebar') or {}).get('contents'))
 
 
-def mathjax_problem() -> str | None:
-    "Why the local MathJax 3 cannot answer MathJax's CDN requests, or None when it can."
+def maths_problem(render: str) -> str | None:
+    "Why the maths engine of `render` cannot be answered locally (so the maths cannot be checked), or None."
+    if render == 'smalldocs':
+        return None if KATEX_LOCAL.is_dir() else \
+            f"{KATEX_LOCAL} is missing: install Debian's libjs-katex (apt-get install libjs-katex) to check the maths offline"
     pkg = MATHJAX_LOCAL/'package.json'
     if not (MATHJAX_LOCAL/'es5'/'tex-chtml-full.js').is_file() or not pkg.is_file():
         return (f'MathJax 3 is missing at {MATHJAX_LOCAL} (Quarto\'s pages load it from a CDN; offline it is answered '
@@ -263,13 +266,6 @@ def check(site: Path, shots: Path, render: str, repo: Repo) -> list[str]:
     listed = sidebar_files(repo, s)
     for i in infos:
         if i['nb'] not in listed: fail(f'{nbs_dir}/sidebar.yml', f"does not list {i['nb']}")
-    engine_ok = True
-    if render == 'smalldocs' and not KATEX_LOCAL.is_dir():
-        engine_ok = False
-        fails.append(f'{KATEX_LOCAL} is missing: install Debian\'s libjs-katex to check the maths offline')
-    if render == 'quarto' and (why := mathjax_problem()):
-        engine_ok = False
-        fails.append(why)
     shots.mkdir(parents=True, exist_ok=True)
     for old in shots.glob('*.png'): old.unlink()
 
@@ -295,7 +291,7 @@ def check(site: Path, shots: Path, render: str, repo: Repo) -> list[str]:
                 url = r.request.url
                 if url.startswith(base) or url.startswith('data:'): return r.continue_()
                 if url.startswith(KATEX_CDN) and KATEX_LOCAL.is_dir(): return katex_route(r)
-                if MATHJAX_CDN.match(url) and render == 'quarto' and engine_ok: return mathjax_route(r)
+                if MATHJAX_CDN.match(url) and render == 'quarto': return mathjax_route(r)
                 external.add(url.split('?')[0]); r.abort()
             ctx.route('**/*', route)
             ctx.on('response', lambda resp: status.__setitem__(local(resp.url).split('#')[0], resp.status)
@@ -311,9 +307,8 @@ def check(site: Path, shots: Path, render: str, repo: Repo) -> list[str]:
                 if resp is None or resp.status != 200:
                     status.pop(url, None)
                     fail(name, f"not in the site (HTTP {resp.status if resp else '?'}) for {i['nb']}"); continue
-                if engine_ok:
-                    try: page.wait_for_function(TYPESET_JS, arg=R['typeset'], timeout=20000)
-                    except Exception: pass   # reported below, element by element
+                try: page.wait_for_function(TYPESET_JS, arg=R['typeset'], timeout=20000)
+                except Exception: pass   # reported below, element by element
                 page.screenshot(path=str(shots/f"{name.removesuffix('.html')}.png"), full_page=True)
                 d = page.evaluate(PAGE_JS, R)
                 seen_ids[url] = set(d['ids'])
@@ -351,7 +346,7 @@ def check(site: Path, shots: Path, render: str, repo: Repo) -> list[str]:
                     if TRACEBACK.search(o): fail(name, f'a cell output holds a traceback: {o.strip()[:120]!r}'); break
                 if console_errors: fail(name, f'JavaScript errors: {console_errors[:2]}')
                 # maths and code
-                if d['untypeset'] and engine_ok:
+                if d['untypeset']:
                     fail(name, f"{len(d['untypeset'])} of {d['math']} maths element(s) not typeset by {R['engine']}: "
                                f"{d['untypeset'][:2]}")
                 if d['mathErrors']: fail(name, f"{R['engine']} could not typeset: {d['mathErrors'][:3]}")
@@ -490,6 +485,8 @@ def main(argv=None) -> int:
         print(f"{site/'index.html'} names neither Quarto nor smalldocs as its generator: say which with --render"); return 1
     if CHROMIUM != 'playwright' and not Path(CHROMIUM).exists():
         print(f'{CHROMIUM} is missing: apt-get install -y chromium'); return 1
+    if (why := maths_problem(render)):
+        print(why); return 1
     repo = Repo(a.ref)
     print(f"checking the {render} render in {site} ({RENDERS[render]['engine']} maths) against {repo}")
     t0 = time.perf_counter()
