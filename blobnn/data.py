@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['DIVERGE_FACTOR', 'check_xy', 'check_positive_int', 'check_lr', 'make_blobs', 'plot_blobs', 'make_moons',
            'make_spirals', 'split_data', 'FastLoader', 'History', 'DivergenceError', 'check_divergence', 'model_device',
-           'eval_mode', 'predict_points', 'decision_grid', 'plot_decision_boundary', 'Feedback', 'Wrong', 'is_stub',
-           'checker', 'assert_checker', 'check_standardize', 'check_overlap', 'check_n_batches']
+           'eval_mode', 'predict_points', 'decision_grid', 'plot_decision_boundary', 'light_figures', 'Feedback',
+           'Wrong', 'is_stub', 'checker', 'assert_checker', 'check_standardize', 'check_overlap', 'check_n_batches']
 
 # %% ../nbs/00_data.ipynb #570b35e6
-import math, numbers, functools, dis
+import math, numbers, functools, dis, io, sys
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +17,8 @@ from itertools import chain
 import numpy as np
 import torch
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from PIL import Image
 from torch import nn, Tensor
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -340,6 +342,25 @@ def plot_decision_boundary(predict, # callable or `nn.Module` from (M, 2) points
                         ha='right' if right else 'left', fontsize='small')
         ax.legend(loc='best', fontsize='small', markerscale=1)
     return ax
+
+# %% ../nbs/00_data.ipynb #4f6b5a66
+def _palette_png(fig:Figure, colors:int=128)->bytes:
+    "`fig` as PNG bytes with a palette of `colors` colours, cropped to what is drawn, as Jupyter shows figures."
+    buf, out = io.BytesIO(), io.BytesIO()
+    fig.savefig(buf, format='png', bbox_inches='tight')
+    Image.open(buf).convert('RGB').quantize(colors).save(out, format='PNG', optimize=True)
+    return out.getvalue()
+
+def light_figures(colors:int=128, # colours in the palette, 2 to 256
+                 )->bool: # whether a Jupyter shell was found (and told)
+    "Show matplotlib figures in Jupyter as palette PNGs of `colors` colours: about 3 times smaller, the same to the eye."
+    if isinstance(colors, bool) or not isinstance(colors, int) or not 2 <= colors <= 256:
+        raise ValueError(f"colors must be a whole number from 2 to 256; got {colors!r}")
+    ip = getattr(sys.modules.get('IPython'), 'get_ipython', lambda: None)()
+    if ip is None: return False
+    plt.close(plt.figure())   # load Jupyter's matplotlib backend now: it installs its own PNG formatter when it loads
+    ip.display_formatter.formatters['image/png'].for_type(Figure, functools.partial(_palette_png, colors=colors))
+    return True
 
 # %% ../nbs/00_data.ipynb #2809b74e
 @dataclass

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['numerical_grad', 'bowl', 'trajectory', 'plot_trajectories', 'rosenbrock', 'Quadratic', 'gd_steps', 'step_decay',
-           'cosine_lr']
+           'cosine_lr', 'check_steps_kappa50', 'check_edge_of_stability', 'check_batch_noise', 'check_warmup_cosine']
 
 # %% ../nbs/03_gradient_descent.ipynb #d854ffc3
 import math
@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import Tensor
 import matplotlib.pyplot as plt
-from .data import check_lr, check_positive_int, DivergenceError
+import itertools
+from .data import check_lr, check_positive_int, DivergenceError, Feedback, Wrong, checker
 
 # %% ../nbs/03_gradient_descent.ipynb #526830c3
 def numerical_grad(f:Callable, # function of one tensor that returns a scalar (a one-element tensor or a number)
@@ -69,12 +70,16 @@ def trajectory(f:Callable, # cost of one point: f(xy) with xy of shape (2,) give
     except (TypeError, ValueError, RuntimeError): raise TypeError(f"start must be a point (x, y) of two real numbers; got {start!r}") from None
     if xy.shape != (2,): raise ValueError(f"start must be a point (x, y); got shape {tuple(xy.shape)}")
     if not torch.isfinite(xy).all(): raise ValueError(f"start must be finite; got {xy.tolist()}")
+    if 'lr' in kwargs: check_lr(kwargs['lr'])          # torch.optim lets NaN through, and the path would be silently NaN
     opt = opt_func([xy], **kwargs)
     path = [xy.detach().clone()]
-    for _ in range(steps):
+    for step in range(1, steps + 1):
         opt.zero_grad()
         f(xy).backward()
         opt.step()
+        if not torch.isfinite(xy).all():
+            raise DivergenceError(f"the optimizer diverged at step {step} with {kwargs}: the point overflowed to {xy.tolist()}; "
+                                  f"the last finite point was {path[-1].tolist()}. Try a smaller learning rate")
         path.append(xy.detach().clone())
     return torch.stack(path).cpu()
 
@@ -242,3 +247,85 @@ def cosine_lr(step:int, # the steps taken so far: 0, 1, 2, ... (past total the r
     if isinstance(lr_min, bool) or not isinstance(lr_min, numbers.Real) or not 0 <= lr_min <= lr_max:
         raise ValueError(f"lr_min must be a number with 0 <= lr_min <= lr_max = {lr_max:g}; got {lr_min!r}")
     return lr_min + (lr_max - lr_min) * (1 + math.cos(math.pi * step / total)) / 2
+
+# %% ../nbs/03_gradient_descent.ipynb #28a517ca
+#| code-fold: true
+def _number(x, what:str)->float:
+    "`x` as a float if it is one finite real number (a Python number or a one-element tensor); `Wrong` otherwise."
+    if isinstance(x, Tensor) and x.numel() == 1 and not x.is_complex(): x = x.item()
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x): raise Wrong(f'give {what} as one finite number; got {x!r}')
+    return float(x)
+
+@checker
+def check_steps_kappa50(steps:int, # your prediction: the steps gradient descent at α* needs on a valley with κ = 50
+                       )->Feedback:
+    "Exercise 1 of chapter 03: the steps `gd_steps` takes at α* to shrink ‖θ‖ by 1e-6 on `Quadratic((1., 50.))`, from (1, 1)."
+    steps = _number(steps, 'the number of steps')
+    q = Quadratic((1., 50.))
+    measured = gd_steps(q, q.best_lr)
+    if abs(steps - measured) <= 1: return f'gradient descent needs {measured} steps; only κ matters, so every valley with κ = 50 needs as many'
+    if abs(steps - math.log(1e-6) / math.log(1 - 1 / 50)) <= 3:
+        raise Wrong('that is the count for an error shrinking by 1 − 1/κ per step (α = 1/λ_max); at α* = 2/(λ_min + λ_max) it shrinks faster')
+    raise Wrong(f'gradient descent at α* needs {"fewer" if steps > measured else "more"} steps than that; what does the error shrink by per step, and how many factors make 1e-6?')
+
+@checker
+def check_edge_of_stability(lr:float, # your largest stable learning rate for Quadratic((3., 40.), angle=0.7)
+                           )->Feedback:
+    "Exercise 2 of chapter 03: the largest learning rate for which gradient descent converges on `Quadratic((3., 40.), angle=0.7)`, found by running it just below and just above."
+    lr = _number(lr, 'the learning rate')
+    if lr <= 0: raise Wrong(f'a learning rate is positive; got {lr:g}')
+    q = Quadratic((3., 40.), angle=0.7)
+    def diverges(a):
+        try: gd_steps(q, a, max_steps=3000)
+        except DivergenceError: return True
+        except RuntimeError: return False                      # too slow to finish, but not diverging
+        return False
+    if diverges(0.99 * lr): raise Wrong('gradient descent diverges already at 0.99 of your rate: it is too large. Which direction of the valley is the first to overshoot?')
+    if not diverges(1.01 * lr): raise Wrong('gradient descent still converges at 1.01 of your rate: the edge lies further out. Is the fastest rate also the largest stable one?')
+    return 'it converges at 0.99 of your rate and diverges at 1.01 of it: the edge of stability'
+
+def _all_batches_noise(G:Tensor, B:int)->float:
+    "E‖g_B − g‖² over every batch of B distinct rows of G (all of them, enumerated), g = G.mean(0)."
+    g = G.mean(0)
+    return torch.stack([((G[list(b)].mean(0) - g) ** 2).sum() for b in itertools.combinations(range(len(G)), B)]).mean().item()
+
+@checker
+def check_batch_noise(batch_noise:Callable, # your function: (G, B) -> E‖g_B − g‖², without sampling
+                     )->Feedback:
+    "Exercise 3 of chapter 03: the variance of a mini-batch gradient from the per-example gradients G (N, P), checked against every possible batch."
+    g = torch.Generator().manual_seed(3)
+    for N, P, B in ((7, 3, 1), (7, 3, 2), (8, 2, 3), (9, 4, 5), (6, 3, 6)):
+        G = torch.randn(N, P, dtype=torch.float64, generator=g) * torch.tensor([1., 3., 0.5, 2.][:P], dtype=torch.float64) + 1
+        exact = _all_batches_noise(G, B)
+        got = _number(batch_noise(G.clone(), B), f'batch_noise(G, {B}) for G of shape ({N}, {P})')
+        if math.isclose(got, exact, rel_tol=1e-6, abs_tol=1e-12): continue
+        if B == N: raise Wrong(f'with B = N = {N} every batch is the whole set, so its gradient is exactly g; your answer is {got:.4g}')
+        sigma2 = ((G - G.mean(0)) ** 2).sum(1).mean().item()
+        if math.isclose(got, sigma2 / B, rel_tol=1e-6): raise Wrong('σ²/B is right for examples drawn with replacement; a batch never repeats an example, which lowers the noise a little (what happens at B = N?)')
+        raise Wrong(f'for N = {N}, P = {P}, B = {B}, the average of ‖g_B − g‖² over all {math.comb(N, B)} possible batches differs from your {got:.4g} '
+                    '(is σ² summed over the P parameters, and averaged over N, not N − 1?)')
+    return 'equal to the average over every possible batch'
+
+def _torch_warmup_cosine(total:int, lr_max:float, warmup:int)->list:
+    "The learning rates, steps 0..total, of torch's LinearLR warm-up followed by CosineAnnealingLR (SequentialLR)."
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr_max)
+    warm = torch.optim.lr_scheduler.LinearLR(opt, start_factor=1 / warmup, end_factor=1., total_iters=max(warmup - 1, 1))
+    cos = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total - warmup)
+    sched, lrs = torch.optim.lr_scheduler.SequentialLR(opt, [warm, cos], milestones=[warmup]), []
+    for _ in range(total + 1):
+        lrs.append(opt.param_groups[0]['lr']); opt.step(); sched.step()
+    return lrs
+
+@checker
+def check_warmup_cosine(warmup_cosine:Callable, # your schedule: (step, total, lr_max, warmup) -> the learning rate at that step
+                       )->Feedback:
+    "Exercise 4 of chapter 03: linear warm-up then cosine annealing, compared with torch's `LinearLR` then `CosineAnnealingLR`."
+    for total, lr_max, warmup in ((20, 0.1, 5), (50, 0.3, 10), (12, 1., 2)):
+        for t, ref in enumerate(_torch_warmup_cosine(total, lr_max, warmup)):
+            got = _number(warmup_cosine(t, total, lr_max, warmup), f'the rate at step {t}')
+            if math.isclose(got, ref, rel_tol=1e-9, abs_tol=1e-12): continue
+            if t < warmup and math.isclose(got, lr_max * t / warmup, rel_tol=1e-9, abs_tol=1e-12):
+                raise Wrong('your warm-up starts at 0: step 0 would then not move at all. Start at lr_max/warmup and reach lr_max at step warmup − 1')
+            part = 'warm-up' if t < warmup else 'cosine part'
+            raise Wrong(f'with total={total}, lr_max={lr_max}, warmup={warmup}, step {t} (in the {part}) gives {got:.6g}, not the rate torch\'s schedulers give')
+    return "the same rates as torch's LinearLR then CosineAnnealingLR, at every step"

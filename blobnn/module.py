@@ -210,6 +210,12 @@ def _check_loss(loss, name:str)->None:
                          f"{tuple(loss.shape) if isinstance(loss, Tensor) else ''}")
 
 # %% ../nbs/06_nn_module.ipynb #a33e8a05
+def _check_probs(out:Tensor, loss_fn, name:str)->None:
+    "BCELoss needs probabilities: a clear error, with the two ways out, for finite outputs outside [0, 1] (a model without a final sigmoid)."
+    if isinstance(loss_fn, nn.BCELoss) and len(out) and torch.isfinite(out).all() and ((out < 0) | (out > 1)).any():
+        raise ValueError(f"{name}: BCELoss needs probabilities in [0, 1], but the model output values from {out.min().item():.3g} to "
+                         f"{out.max().item():.3g}; end the model with nn.Sigmoid(), or, if it outputs logits, pass loss_fn=nn.BCEWithLogitsLoss()")
+
 def _evaluate(model, batches, loss_fn, device, logits:bool, check:bool, values:bool=False, name:str='data')->tuple[float, float]:
     "Mean loss per example and accuracy over `batches`, in `eval_mode`; `check` each batch (shapes, and `values` too)."
     losses, sizes, outs, ys = [], [], [], []
@@ -219,6 +225,7 @@ def _evaluate(model, batches, loss_fn, device, logits:bool, check:bool, values:b
             xb, yb = _to(xb, device), _to(yb, device)
             out = model(xb)
             if check: _check_targets(out, yb, loss_fn)
+            if check: _check_probs(out, loss_fn, name)
             loss = loss_fn(out, yb)
             if check: _check_loss(loss, name)
             losses.append(loss); sizes.append(len(xb)); outs.append(out); ys.append(yb)
@@ -290,6 +297,7 @@ def _loss_or_nan(loss_fn, out:Tensor, yb:Tensor)->Tensor:
     "`loss_fn(out, yb)`; NaN where BCELoss refuses outputs that are not probabilities any more (diverged weights)."
     try: return loss_fn(out, yb)
     except RuntimeError:
+        _check_probs(out, loss_fn, 'train')   # finite outputs outside [0, 1]: the model has no final sigmoid
         if torch.isfinite(out).all(): raise
         return out.sum() * math.nan  # keeps the graph, so backward() runs; the epoch's check then reports divergence
 
