@@ -344,7 +344,7 @@ def draw_value_graph(out:Value, # the value whose graph to draw, usually a loss 
                 bbox=dict(boxstyle='round,pad=0.3', facecolor='white' if v.op else '#e8f0fa', edgecolor='0.4'))
         if v.grad is not None: ax.text(x, y - 0.3, f'grad {_fmt(v.grad)}', ha='center', va='center', fontsize=fontsize, color='C3', zorder=3)
         for i in v.inputs:
-            ax.add_patch(FancyArrowPatch(pos[id(i)], (x, y), arrowstyle='-|>', mutation_scale=9, shrinkA=26, shrinkB=26, color='0.5', zorder=1))
+            ax.add_patch(FancyArrowPatch(pos[id(i)], (x, y), arrowstyle='-|>', mutation_scale=9, shrinkA=3.2 * fontsize, shrinkB=3.2 * fontsize, color='0.5', zorder=1))
     xs, ys = zip(*pos.values())
     ax.set(xlim=(min(xs) - 0.8, max(xs) + 0.8), ylim=(min(ys) - 0.6, max(ys) + 0.6))
     ax.axis('off')
