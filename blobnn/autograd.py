@@ -218,7 +218,7 @@ def _unary(name:str, fwd, vjp, doc:str):
 
 _unary('exp', torch.exp, lambda g, x, y: g * y, "e to the power of each element.")
 _unary('log', torch.log, lambda g, x, y: g / x, "The natural logarithm of each element.")
-_unary('relu', lambda x: x.clamp_min(0), lambda g, x, y: torch.where(y > 0, g, 0.), "max(x, 0) for each element.")
+_unary('relu', lambda x: x.clamp_min(0), lambda g, x, y: torch.ops.aten.threshold_backward(g, y, 0), "max(x, 0) for each element.")
 _unary('sigmoid', torch.sigmoid, lambda g, x, y: g * y * (1 - y), "1 / (1 + exp(-x)) for each element.")
 _unary('tanh', torch.tanh, lambda g, x, y: g * (1 - y * y), "The hyperbolic tangent of each element.")
 
