@@ -95,7 +95,19 @@ def scratch_mlp(fig, ax):
     ax.legend(loc='upper left', framealpha=0.9, markerscale=0.8)
 
 
-@figure('06_nn_module')
+@figure('06_autograd')
+def autograd(fig, ax):
+    import torch
+    from blobnn.autograd import Value, draw_value_graph
+    x, w, b = Value(1.5), Value(0.8, requires_grad=True), Value(-0.2, requires_grad=True)
+    y_hat = (w * x + b).tanh()
+    loss = (y_hat - 1) ** 2
+    loss.backward(keep_grads=True)
+    draw_value_graph(loss, {x: 'x', w: 'w', b: 'b', y_hat: 'tanh'}, ax=ax, fontsize=6.5)
+    ax.set_title('A graph and its gradients (red)')
+
+
+@figure('07_nn_module')
 def nn_module(fig, ax):
     import torch
     from blobnn.data import make_blobs, split_data, FastLoader

@@ -2,7 +2,7 @@
 
 Runs, in one process and one after the other, the side-by-side measurements of bench/*.py (each
 script's `report()`: FastLoader vs DataLoader, blobnn.optim vs torch.optim, hand backprop vs autograd,
-`fit` vs seed 000's loop), then times the whole `nbdev_test` and each chapter in a real Jupyter kernel
+our `Value` engine vs torch.autograd, `fit` vs seed 000's loop), then times the whole `nbdev_test` and each chapter in a real Jupyter kernel
 (as a learner's Run All). Prints one Markdown table of ratios with the machine and library versions.
 Nothing here is asserted: the numbers describe one machine on one day.
 
@@ -100,6 +100,7 @@ HEADLINES = {  # benchmark kind -> a line of the home page's headline, with the 
     'optimizer step, foreach': "- one step of `blobnn.optim`'s fast path runs at {} the speed of `torch.optim` with `foreach=True`,",
     'optimizer step, default': "  and at {} the speed of `torch.optim`'s CPU default (a Python loop over the tensors);",
     'backprop': '- backpropagation written by hand runs at {} the speed of autograd;',
+    'autograd': '- our autograd engine, `Value`, runs forward and backward at {} the speed of `torch.autograd`;',
     'training loop': "- `fit` with a `FastLoader` trains at {} the speed of seed 000's loop with a `DataLoader`.",
 }
 
@@ -152,7 +153,7 @@ def main(argv=None) -> int:
     header = machine(torch)
     print(header, flush=True)
     rows = []
-    for script in ('bench_data', 'bench_optim', 'bench_backprop', 'bench_fit'):
+    for script in ('bench_data', 'bench_optim', 'bench_backprop', 'bench_autograd', 'bench_fit'):
         t0 = time.perf_counter()
         mod = load(ROOT/'bench'/f'{script}.py')
         kw = {} if script == 'bench_fit' else {'device': device}
