@@ -336,7 +336,7 @@ def draw_value_graph(out:Value, # the value whose graph to draw, usually a loss 
     columns = {}
     for v in order: columns.setdefault(col[id(v)], []).append(v)
     pos = {id(v): (2.1 * c, (len(vs) - 1) / 2 - j) for c, vs in columns.items() for j, v in enumerate(vs)}
-    if ax is None: _, ax = plt.subplots(figsize=(1.6 * len(columns) + 0.6, 0.95 * max(map(len, columns.values())) + 0.6), dpi=72)
+    if ax is None: _, ax = plt.subplots(figsize=(1.6 * len(columns) + 0.6, 0.95 * max(map(len, columns.values())) + 0.6))
     for v in order:
         x, y = pos[id(v)]
         label = names.get(id(v)) or v.op or ('leaf' if v.requires_grad else 'constant')
