@@ -5,7 +5,7 @@ open it in JupyterLab, run every cell from the Run menu, wait until the kernel i
 the UI, and assert that no cell shows an error, that plots rendered in the page (images with a
 natural width), that no nbdev/Quarto markup leaks into what the learner sees, and that the exercises
 work as a learner meets them: every cell stored with a hidden input (reference solutions, their
-tests) shows collapsed, and every untouched stub's check says "not attempted yet". Saves a screenshot
+tests) shows collapsed, a solution's stored output (which would give its answer away) is collapsed when the chapter opens, and every untouched stub's check says "not attempted yet". Saves a screenshot
 per notebook, and one of its exercises. The server is stopped in all cases.
 Usage: python tools/check_jupyterlab.py [NOTEBOOK ...] [--out DIR]   (default: every chapter, nbs/[0-9]*.ipynb)
 """
@@ -58,6 +58,7 @@ def start_lab(work: Path, home: Path):
 def run_notebook(page, base: str, token: str, name: str, work: Path, shots: Path, timeout: float) -> list[str]:
     "Open `name`, Run All from the menu, wait for idle, save; returns a list of problems (empty if fine)."
     problems = []
+    stored = json.loads((work/name).read_text())['cells']   # the chapter as committed, before JupyterLab saves it
     page.goto(f'{base}/lab/tree/{name}?token={token}&reset', wait_until='domcontentloaded')
     page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=60_000)
     t0 = time.time()   # wait for the kernel; accept the kernel dialog JupyterLab may show (Python 3 is preselected)
@@ -68,6 +69,7 @@ def run_notebook(page, base: str, token: str, name: str, work: Path, shots: Path
         if dialog.count(): dialog.first.click(); quiet = 0
         elif page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').count(): quiet += 1
         time.sleep(0.5)
+    opened = cell_states(page)   # as the learner first sees the chapter, with its stored outputs
     t0 = time.perf_counter()
     page.click('#jp-MainMenu >> text=Run')
     page.locator('.lm-Menu-content').get_by_text('Run All Cells', exact=True).click()
@@ -95,7 +97,7 @@ def run_notebook(page, base: str, token: str, name: str, work: Path, shots: Path
         return !(ph && ph.offsetParent !== null) && !(p && /\\[\\d+\\]/.test(p.textContent)); }).length""")
     if unnumbered: problems.append(f'{unnumbered} of {n_code} code cells did not run')
     page.screenshot(path=str(shots/f'{Path(name).stem}.png'), full_page=False)
-    problems += check_exercises(page, work/name, shots/f'{Path(name).stem}-exercises.png')
+    problems += check_exercises(page, work/name, shots/f'{Path(name).stem}-exercises.png', stored, opened)
     saved = json.loads((work/name).read_text())
     outs = [o for c in saved['cells'] if c['cell_type'] == 'code' for o in c.get('outputs', [])]
     if any(o['output_type'] == 'error' for o in outs): problems.append('the saved notebook holds an error output')
@@ -106,20 +108,37 @@ def run_notebook(page, base: str, token: str, name: str, work: Path, shots: Path
           + ('' if not problems else ' -- ' + '; '.join(problems)), flush=True)
     return problems
 
-def check_exercises(page, path: Path, shot: Path) -> list[str]:
-    "Solutions stored with a hidden input show collapsed in the page; each stub's check cell says 'not attempted yet'."
+def cell_states(page) -> list:
+    "Per cell of the open notebook: [input placeholder shown, editor shown, output placeholder shown, output text shown]."
+    return page.eval_on_selector_all('.jp-Notebook .jp-Cell', """els => els.map(e => {
+        const ph = e.querySelector('.jp-InputPlaceholder'), ed = e.querySelector('.jp-InputArea-editor'),
+              oph = e.querySelector('.jp-OutputPlaceholder'), out = e.querySelector('.jp-OutputArea');
+        return [!!ph && ph.offsetParent !== null, !!ed && ed.offsetParent !== null,
+                !!oph && oph.offsetParent !== null, !!out && out.offsetParent !== null && out.innerText.trim() !== '']; })""")
+
+def check_exercises(page, path: Path, shot: Path, stored: list, opened: list) -> list[str]:
+    "Solutions stored with a hidden input show collapsed in the page, their stored outputs too; each stub's check cell says 'not attempted yet'."
     cells = json.loads(path.read_text())['cells']
     hidden = [i for i, c in enumerate(cells) if c.get('metadata', {}).get('jupyter', {}).get('source_hidden')]
     stubs = sum(1 for c in cells if c['cell_type'] == 'code' and any('not attempted yet' in ''.join(o.get('data', {}).get('text/plain', ''))
                                                                    for o in c.get('outputs', [])))
-    state = page.eval_on_selector_all('.jp-Notebook .jp-Cell', """els => els.map(e => {
-        const ph = e.querySelector('.jp-InputPlaceholder'), ed = e.querySelector('.jp-InputArea-editor');
-        return [!!ph && ph.offsetParent !== null, !!ed && ed.offsetParent !== null]; })""")
+    state = cell_states(page)
     problems = []
     if len(state) != len(cells): return [f'the page shows {len(state)} cells, the file has {len(cells)}']
     shown = [i for i in hidden if not state[i][0] or state[i][1]]
     if shown: problems.append(f'{len(shown)} of {len(hidden)} solution cell(s) show their input instead of a collapsed placeholder (cells {shown[:5]})')
-    collapsed = sum(1 for placeholder, _ in state if placeholder)
+    collapsed = sum(1 for placeholder, *_ in state if placeholder)
+    # a solution's stored output gives its answer away: collapsed when the chapter opens (running a cell shows its
+    # new output again: JupyterLab expands the outputs of every cell it executes)
+    sols = [i for i, c in enumerate(stored) if c.get('metadata', {}).get('jupyter', {}).get('source_hidden')
+            and '#| export' not in ''.join(c['source']) and c.get('outputs')]       # reference solutions that print something
+    shown_stubs = [i for i, c in enumerate(stored) if c['cell_type'] == 'code' and any('not attempted yet' in ''.join(o.get('data', {}).get('text/plain', '')) for o in c.get('outputs', []))]
+    if len(opened) != len(stored): problems.append(f'the page showed {len(opened)} cells on opening, the file has {len(stored)}')
+    elif sols and not all(opened[i][3] for i in shown_stubs):   # the control: an ordinary stored output is visible on opening
+        problems.append('stored outputs are not visible when the chapter opens, so collapsed solutions cannot be told apart')
+    else:
+        loud = [i for i in sols if opened[i][3]]
+        if loud: problems.append(f'{len(loud)} of {len(sols)} solution cell(s) show their stored output when the chapter opens (cells {loud[:5]})')
     if collapsed != len(hidden): problems.append(f'{collapsed} collapsed cells in the page, {len(hidden)} in the file')
     texts = page.locator('.jp-Notebook .jp-OutputArea').all_inner_texts()
     seen = sum(t.count('not attempted yet') for t in texts)
@@ -128,7 +147,7 @@ def check_exercises(page, path: Path, shot: Path) -> list[str]:
         first = page.locator('.jp-Notebook .jp-Cell').nth(max(hidden[min(1, len(hidden) - 1)] - 3, 0))  # the first exercise
         first.scroll_into_view_if_needed(); time.sleep(0.3)
         page.screenshot(path=str(shot), full_page=False)
-    print(f'    {len(hidden)} collapsed solution cell(s), {seen} unattempted check(s) say so', flush=True)
+    print(f'    {len(hidden)} collapsed solution cell(s) ({len(sols)} with a stored output, collapsed too), {seen} unattempted check(s) say so', flush=True)
     return problems
 
 def main(argv=None) -> int:
