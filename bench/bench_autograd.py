@@ -37,18 +37,9 @@ def init_params(device, generator):
     return [((torch.rand(s, generator=generator) * 2 - 1) / math.sqrt(fan_in)).to(device) for s, fan_in in shapes]
 
 
-def torch_pass(params, X, y):
-    "Forward and backward with torch's autograd; the loss."
-    for p in params: p.grad = None
-    W1, b1, W2, b2 = params
-    p = ((X @ W1 + b1).relu() @ W2 + b2).sigmoid()
-    loss = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
-    loss.backward()
-    return loss
-
-
-def value_pass(params, X, y):
-    "The same graph with our engine (`X` and `y` are constant Values)."
+def forward_backward(params, X, y):
+    """Forward and backward through the 2-10-1 network; the loss. The same code runs on torch tensors (torch's autograd)
+    and on `Value`s (our engine; `X` and `y` are then constant Values), so both engines build the same graph."""
     for p in params: p.grad = None
     W1, b1, W2, b2 = params
     p = ((X @ W1 + b1).relu() @ W2 + b2).sigmoid()
@@ -59,7 +50,7 @@ def value_pass(params, X, y):
 
 def check_same(tparams, vparams, X, y, Xv, yv):
     "Fail loudly if the engines disagree: a benchmark of a wrong gradient is worthless."
-    lt, lv = torch_pass(tparams, X, y), value_pass(vparams, Xv, yv)
+    lt, lv = forward_backward(tparams, X, y), forward_backward(vparams, Xv, yv)
     assert torch.allclose(lt.detach(), lv.data, rtol=1e-5), 'the losses differ'
     for t, v in zip(tparams, vparams):
         assert torch.allclose(t.grad, v.grad, rtol=1e-4, atol=1e-6), 'the gradients differ'
@@ -74,7 +65,7 @@ def time_passes(n, reps, inner, device):
     vparams = [Value(p.clone(), requires_grad=True) for p in start]
     Xv, yv = Value(X), Value(y)
     check_same(tparams, vparams, X, y, Xv, yv)
-    runs = {'torch': (torch_pass, tparams, X, y), 'value': (value_pass, vparams, Xv, yv)}
+    runs = {'torch': (forward_backward, tparams, X, y), 'value': (forward_backward, vparams, Xv, yv)}
     times = {'torch': [], 'value': []}
     for rep in range(reps + 1):
         for name in (('torch', 'value') if rep % 2 else ('value', 'torch')):

@@ -6,7 +6,8 @@
 __all__ = ['DIVERGE_FACTOR', 'check_xy', 'check_positive_int', 'check_lr', 'make_blobs', 'plot_blobs', 'make_moons',
            'make_spirals', 'split_data', 'FastLoader', 'History', 'DivergenceError', 'check_divergence', 'model_device',
            'eval_mode', 'predict_points', 'decision_grid', 'plot_decision_boundary', 'light_figures', 'Feedback',
-           'Wrong', 'is_stub', 'checker', 'assert_checker', 'check_standardize', 'check_overlap', 'check_n_batches']
+           'Wrong', 'is_stub', 'checker', 'answer_number', 'assert_checker', 'check_standardize', 'check_overlap',
+           'check_n_batches']
 
 # %% ../nbs/00_data.ipynb #570b35e6
 import math, numbers, functools, dis, io, sys
@@ -395,6 +396,15 @@ def checker(f):
         except Exception as e: return Feedback('wrong', f'your answer raised {type(e).__name__}: {e}')
         return Feedback('correct', message or 'well done')
     return check
+
+def answer_number(x, # a learner's answer: a Python number or a one-element real tensor
+                  what:str, # what the number is, for the message: 'the learning rate', say
+                 )->float:
+    "`x` as a float if it is one finite real number; otherwise `Wrong`, saying what was expected. For checkers."
+    if isinstance(x, Tensor) and x.numel() == 1 and not x.is_complex(): x = x.item()
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+        raise Wrong(f'give {what} as one finite number; got {x!r}')
+    return float(x)
 
 def assert_checker(check, # a function made with `checker`
                    right, # a correct answer: must be accepted

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 import matplotlib.pyplot as plt
 import itertools
-from .data import check_lr, check_positive_int, DivergenceError, Feedback, Wrong, checker
+from .data import check_lr, check_positive_int, DivergenceError, Feedback, Wrong, checker, answer_number
 
 # %% ../nbs/03_gradient_descent.ipynb #526830c3
 def numerical_grad(f:Callable, # function of one tensor that returns a scalar (a one-element tensor or a number)
@@ -250,17 +250,11 @@ def cosine_lr(step:int, # the steps taken so far: 0, 1, 2, ... (past total the r
 
 # %% ../nbs/03_gradient_descent.ipynb #28a517ca
 #| code-fold: true
-def _number(x, what:str)->float:
-    "`x` as a float if it is one finite real number (a Python number or a one-element tensor); `Wrong` otherwise."
-    if isinstance(x, Tensor) and x.numel() == 1 and not x.is_complex(): x = x.item()
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x): raise Wrong(f'give {what} as one finite number; got {x!r}')
-    return float(x)
-
 @checker
 def check_steps_kappa50(steps:int, # your prediction: the steps gradient descent at α* needs on a valley with κ = 50
                        )->Feedback:
     "Exercise 1 of chapter 03: the steps `gd_steps` takes at α* to shrink ‖θ‖ by 1e-6 on `Quadratic((1., 50.))`, from (1, 1)."
-    steps = _number(steps, 'the number of steps')
+    steps = answer_number(steps, 'the number of steps')
     q = Quadratic((1., 50.))
     measured = gd_steps(q, q.best_lr)
     if abs(steps - measured) <= 1: return f'gradient descent needs {measured} steps; only κ matters, so every valley with κ = 50 needs as many'
@@ -272,7 +266,7 @@ def check_steps_kappa50(steps:int, # your prediction: the steps gradient descent
 def check_edge_of_stability(lr:float, # your largest stable learning rate for Quadratic((3., 40.), angle=0.7)
                            )->Feedback:
     "Exercise 2 of chapter 03: the largest learning rate for which gradient descent converges on `Quadratic((3., 40.), angle=0.7)`, found by running it just below and just above."
-    lr = _number(lr, 'the learning rate')
+    lr = answer_number(lr, 'the learning rate')
     if lr <= 0: raise Wrong(f'a learning rate is positive; got {lr:g}')
     q = Quadratic((3., 40.), angle=0.7)
     def diverges(a):
@@ -297,7 +291,7 @@ def check_batch_noise(batch_noise:Callable, # your function: (G, B) -> E‖g_B �
     for N, P, B in ((7, 3, 1), (7, 3, 2), (8, 2, 3), (9, 4, 5), (6, 3, 6)):
         G = torch.randn(N, P, dtype=torch.float64, generator=g) * torch.tensor([1., 3., 0.5, 2.][:P], dtype=torch.float64) + 1
         exact = _all_batches_noise(G, B)
-        got = _number(batch_noise(G.clone(), B), f'batch_noise(G, {B}) for G of shape ({N}, {P})')
+        got = answer_number(batch_noise(G.clone(), B), f'batch_noise(G, {B}) for G of shape ({N}, {P})')
         if math.isclose(got, exact, rel_tol=1e-6, abs_tol=1e-12): continue
         if B == N: raise Wrong(f'with B = N = {N} every batch is the whole set, so its gradient is exactly g; your answer is {got:.4g}')
         sigma2 = ((G - G.mean(0)) ** 2).sum(1).mean().item()
@@ -322,7 +316,7 @@ def check_warmup_cosine(warmup_cosine:Callable, # your schedule: (step, total, l
     "Exercise 4 of chapter 03: linear warm-up then cosine annealing, compared with torch's `LinearLR` then `CosineAnnealingLR`."
     for total, lr_max, warmup in ((20, 0.1, 5), (50, 0.3, 10), (12, 1., 2)):
         for t, ref in enumerate(_torch_warmup_cosine(total, lr_max, warmup)):
-            got = _number(warmup_cosine(t, total, lr_max, warmup), f'the rate at step {t}')
+            got = answer_number(warmup_cosine(t, total, lr_max, warmup), f'the rate at step {t}')
             if math.isclose(got, ref, rel_tol=1e-9, abs_tol=1e-12): continue
             if t < warmup and math.isclose(got, lr_max * t / warmup, rel_tol=1e-9, abs_tol=1e-12):
                 raise Wrong('your warm-up starts at 0: step 0 would then not move at all. Start at lr_max/warmup and reach lr_max at step warmup − 1')

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from .data import checker, Wrong, Feedback
+from .data import checker, Wrong, Feedback, answer_number
 
 
 # %% ../nbs/02_losses.ipynb #e0380592
@@ -166,12 +166,6 @@ def cross_entropy(input:Tensor, # logits, (N, C) for N examples and C classes
 
 # %% ../nbs/02_losses.ipynb #eec6d72e
 #| code-fold: true
-def _as_float(x, what:str) -> float:
-    "`x` as a Python float, or `Wrong` saying a number was expected."
-    if isinstance(x, Tensor) and x.numel() == 1: x = x.item()
-    if isinstance(x, bool) or not isinstance(x, numbers.Real): raise Wrong(f'{what} must be a number; got {x!r}')
-    return float(x)
-
 @checker
 def check_bce_grad(bce_grad:Callable, # your function: (z, y) -> dℓ/dz for each element, the shape of z
                   )->Feedback:
@@ -208,7 +202,7 @@ def check_knowing_nothing(costs, # your prediction: (BCE, MSE, MAE) of p = 0.5 o
     "Exercise 2 of chapter 02: the three costs of a model that always says p = 0.5, from the chapter's losses."
     if not isinstance(costs, (tuple, list)): raise Wrong(f'give a tuple of three numbers (bce, mse, mae); got {costs!r}')
     if len(costs) != 3: raise Wrong(f'give a tuple of three numbers (bce, mse, mae); got {len(costs)} values')
-    got = [_as_float(c, what) for c, what in zip(costs, ('bce', 'mse', 'mae'))]
+    got = [answer_number(c, what) for c, what in zip(costs, ('bce', 'mse', 'mae'))]
     y = torch.tensor([0., 1.] * 50, dtype=torch.float64)
     p = torch.full_like(y, 0.5)
     want = [binary_cross_entropy(p, y).item(), mse_loss(p, y).item(), l1_loss(p, y).item()]
@@ -234,7 +228,7 @@ def check_best_constants(best_constants:Callable, # your function: y (N,) -> (c_
     for name, y in samples.items():
         out = best_constants(y.clone())
         if not (isinstance(out, (tuple, list)) and len(out) == 2): raise Wrong(f'return a pair (c_mse, c_mae); got {type(out).__name__}')
-        c_mse, c_mae = (_as_float(c, what) for c, what in zip(out, ('c_mse', 'c_mae')))
+        c_mse, c_mae = (answer_number(c, what) for c, what in zip(out, ('c_mse', 'c_mae')))
         cost = lambda loss, c: loss(torch.full_like(y, c), y).item()
         # the reference minimisers, checked by their costs: MSE's is unique, MAE's may be a whole interval (N even)
         ref_mse, ref_mae = y.mean().item(), y.median().item()

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 import torch
 from torch import Tensor
-from .data import check_lr, check_positive_int, DivergenceError, Feedback, Wrong, checker
+from .data import check_lr, check_positive_int, DivergenceError, Feedback, Wrong, checker, answer_number
 from .descent import Quadratic, trajectory, rosenbrock
 
 # %% ../nbs/04_optimizers.ipynb #05a78e55
@@ -526,12 +526,6 @@ class AdamW(Adam):
 
 # %% ../nbs/04_optimizers.ipynb #728a09ad
 #| code-fold: true
-def _as_number(x, what:str)->float:
-    "`x` as a float, or `Wrong` saying that a number was expected."
-    if isinstance(x, Tensor) and x.numel() == 1: x = x.item()
-    if isinstance(x, bool) or not isinstance(x, numbers.Real): raise Wrong(f'{what} must be a number; got {type(x).__name__}')
-    return float(x)
-
 @checker
 def check_momentum_rate(momentum_rate:Callable, # your function: (lr, mu, lam) -> the heavy ball's factor per step along one axis
                        )->Feedback:
@@ -540,7 +534,7 @@ def check_momentum_rate(momentum_rate:Callable, # your function: (lr, mu, lam) -
     for lr, mu, lam in cases:
         step = torch.tensor([[1 + mu - lr * lam, -mu], [1., 0.]], dtype=torch.float64)   # (x_t+1, x_t) from (x_t, x_t-1)
         ref = torch.linalg.eigvals(step).abs().max().item()
-        got = _as_number(momentum_rate(lr, mu, lam), 'the rate')
+        got = answer_number(momentum_rate(lr, mu, lam), 'the rate')
         if abs(got - ref) > 1e-6 * max(1., ref):
             if abs(got - math.sqrt(mu)) < 1e-9: hint = '√μ holds while the roots are complex; what if they are real?'
             elif abs(got - abs(1 - lr * lam)) < 1e-9: hint = "that is gradient descent's factor: where did μ go?"
@@ -594,7 +588,7 @@ def check_uncorrected_factor(uncorrected_factor:Callable, # your function: t -> 
         v = 0.999 * s1['exp_avg_sq'] + 0.001
         adam_update(with_bc, torch.ones(1, dtype=torch.float64), s1, 1.)
         ref = (m / (v.sqrt() + 1e-8)).item() / -with_bc.item()      # the uncorrected step over the corrected one
-        got = _as_number(uncorrected_factor(t), f'uncorrected_factor({t})')
+        got = answer_number(uncorrected_factor(t), f'uncorrected_factor({t})')
         if abs(got - ref) > 1e-4 * ref:
             raise Wrong(f't={t}: you say {got:.4g}; write m_t and v_t for a constant gradient, then compare the two steps')
     return 'the ratio (1 - β1^t)/√(1 - β2^t): about 3.2 at t = 1, up to about 6.5 near t = 10, back to 1 after thousands of steps'
