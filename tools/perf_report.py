@@ -64,7 +64,7 @@ def time_suite(env) -> float:
 
 
 def time_chapters() -> list[tuple[str, float]]:
-    "Seconds per chapter, run top to bottom in a fresh real kernel (tools/run_notebooks.py's `execute`)."
+    "Seconds of Run All per chapter in a fresh real kernel, first cell to last, the kernel started (tools/run_notebooks.py's `execute`)."
     import shutil
     rn = load(ROOT/'tools'/'run_notebooks.py')
     out = []
@@ -111,7 +111,9 @@ def headline(rows: list[dict]) -> str:
         kind = r['benchmark']
         if kind == 'optimizer step': kind += ', foreach' if 'foreach=True' in r['baseline'] else ', default'
         ratios.setdefault(kind, []).append(r['base_s'] / r['ours_s'])
-    span = lambda v: f'{min(v):.1f}x' if f'{min(v):.1f}' == f'{max(v):.1f}' else f'{min(v):.1f}–{max(v):.1f}x'
+    # one decimal, but never round a ratio across 1 (0.97x is slower: it must not read 1.0x)
+    fmt = lambda r: f'{r:.2f}' if f'{r:.1f}' == '1.0' and r != 1 else f'{r:.1f}'
+    span = lambda v: f'{fmt(min(v))}x' if fmt(min(v)) == fmt(max(v)) else f'{fmt(min(v))}–{fmt(max(v))}x'
     lines = [line.format(span(ratios[k])) for k, line in HEADLINES.items() if k in ratios]
     return '\n'.join(lines) + '\n\nAbove 1x, ours is faster; each range spans the sizes measured.'
 
