@@ -492,30 +492,26 @@ def check_n_coeffs(n_coeffs, # your function: (n_in, n_hidden) -> the number of 
         raise Wrong(f'right for small networks but not for n_coeffs(784, (1000, 500, 100)) (an MNIST-sized network)')
     return 'one weight per edge of the drawing, plus the output bias'
 
-def _grads_no_mask(coeffs, X, y):
-    "Broken backprop for exercise 3: the ReLU's mask is forgotten."
+def _broken_backprop(coeffs, X, y, mask:bool=True, transpose:bool=True):
+    "The backward pass of `calc_grads` (BCE), with the ReLU's mask or the transpose of W left out on purpose, for exercise 3."
     *hidden, w_out, bias = coeffs
     As = [X]
     for W in hidden: As.append(relu(As[-1] @ W))
     delta = _output_delta(sigmoid(As[-1] @ w_out + bias), y, 'bce')
     grads, G = [delta.sum().reshape(bias.shape), As[-1].T @ delta], delta @ w_out.T
     for k in reversed(range(len(hidden))):
+        if mask: G = G * (As[k + 1] > 0)
         grads.append(As[k].T @ G)
-        G = G @ hidden[k].T
+        if k: G = G @ (hidden[k].T if transpose else hidden[k])   # (the input layer needs no gradient below it)
     return tuple(reversed(grads))
+
+def _grads_no_mask(coeffs, X, y):
+    "Broken backprop for exercise 3: the ReLU's mask is forgotten."
+    return _broken_backprop(coeffs, X, y, mask=False)
 
 def _grads_no_transpose(coeffs, X, y):
     "Broken backprop for exercise 3: the gradient goes down through W instead of Wᵀ (silent for square layers)."
-    *hidden, w_out, bias = coeffs
-    As = [X]
-    for W in hidden: As.append(relu(As[-1] @ W))
-    delta = _output_delta(sigmoid(As[-1] @ w_out + bias), y, 'bce')
-    grads, G = [delta.sum().reshape(bias.shape), As[-1].T @ delta], delta @ w_out.T
-    for k in reversed(range(len(hidden))):
-        G = G * (As[k + 1] > 0)
-        grads.append(As[k].T @ G)
-        if k: G = G @ hidden[k]               # (the input layer needs no gradient below it)
-    return tuple(reversed(grads))
+    return _broken_backprop(coeffs, X, y, transpose=False)
 
 def _grads_no_mean(coeffs, X, y):
     "Broken backprop for exercise 3: the gradient of the sum of the losses instead of their mean."
