@@ -86,8 +86,8 @@ def _method(name:str):
         return f
     return attach
 
-def _topo(root:Value) -> list:
-    "Every Value `root` depends on (that requires a gradient), each after all of its inputs: a topological order, by an iterative depth-first search."
+def _topo(root:Value, constants:bool=False) -> list:
+    "Every Value `root` depends on that requires a gradient (all of them, `constants` too), each after all of its inputs: a topological order, by an iterative depth-first search."
     order, seen, stack = [], set(), [(root, False)]
     while stack:
         v, done = stack.pop()
@@ -95,7 +95,7 @@ def _topo(root:Value) -> list:
         if id(v) in seen: continue
         seen.add(id(v))
         stack.append((v, True))                      # comes back to v after all its inputs
-        stack.extend((i, False) for i in v.inputs if i.requires_grad and id(i) not in seen)
+        stack.extend((i, False) for i in v.inputs if (constants or i.requires_grad) and id(i) not in seen)
     return order
 
 # %% ../nbs/06_autograd.ipynb #0547ad1b
@@ -307,17 +307,6 @@ def _T(self):
 Value.T = property(_T, doc="The transpose of a 2-D Value.")
 
 # %% ../nbs/06_autograd.ipynb #5e3b4026
-def _graph(out:Value) -> list:
-    "Every Value in the graph of `out`, constants included, each after its inputs."
-    order, seen, stack = [], set(), [(out, False)]
-    while stack:
-        v, done = stack.pop()
-        if done: order.append(v); continue
-        if id(v) in seen: continue
-        seen.add(id(v)); stack.append((v, True))
-        stack.extend((i, False) for i in v.inputs if id(i) not in seen)
-    return order
-
 def draw_value_graph(out:Value, # the value whose graph to draw, usually a loss after backward()
                      names:dict|None=None, # {Value: name} for the leaves (or any value) to label
                      ax=None, # matplotlib axes to draw on; a new figure if None
@@ -326,7 +315,7 @@ def draw_value_graph(out:Value, # the value whose graph to draw, usually a loss 
     "Draw the graph of operations behind `out`: a box per value with its operation or name, its value (black) and gradient (red)."
     if not isinstance(out, Value): raise TypeError(f"draw_value_graph draws the graph of a Value; got {type(out).__name__}")
     names = {id(v): n for v, n in (names or {}).items()}
-    order = _graph(out)
+    order = _topo(out, constants=True)
     if len(order) > 40: raise ValueError(f"the graph has {len(order)} values, too many to read in a drawing (at most 40)")
     col = {}
     for v in order: col[id(v)] = 1 + max((col[id(i)] for i in v.inputs), default=-1)
