@@ -6,25 +6,23 @@
 __all__ = ['DIVERGE_FACTOR', 'light_figures', 'check_xy', 'check_positive_int', 'check_lr', 'make_blobs', 'plot_blobs',
            'make_moons', 'make_spirals', 'split_data', 'FastLoader', 'History', 'DivergenceError', 'check_divergence',
            'model_device', 'eval_mode', 'predict_points', 'decision_grid', 'plot_decision_boundary', 'Feedback',
-           'Wrong', 'is_stub', 'checker', 'answer_number', 'assert_checker', 'check_standardize', 'check_overlap',
-           'check_n_batches']
+           'Wrong', 'is_stub', 'checker', 'assert_solution', 'answer_number', 'answer_tensor', 'assert_checker',
+           'check_standardize', 'check_overlap', 'check_n_batches']
 
 # %% ../nbs/00_data.ipynb #570b35e6
-import math, numbers, functools, dis, io, sys
+import math, numbers, functools, dis, inspect, io, os, random, sys, sysconfig
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 import numpy as np
 import torch
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
 from PIL import Image
 from torch import nn, Tensor
 from torch.utils.data import DataLoader, TensorDataset
 
 # %% ../nbs/00_data.ipynb #4f6b5a66
-def _palette_png(fig:Figure, colors:int=128)->bytes:
+def _palette_png(fig:'Figure', colors:int=128)->bytes:
     "`fig` as PNG bytes with a palette of `colors` colours, cropped to what is drawn, as Jupyter shows figures."
     buf, out = io.BytesIO(), io.BytesIO()
     fig.savefig(buf, format='png', bbox_inches='tight')
@@ -38,6 +36,8 @@ def light_figures(colors:int=128, # colours in the palette, 2 to 256
         raise ValueError(f"colors must be a whole number from 2 to 256; got {colors!r}")
     ip = getattr(sys.modules.get('IPython'), 'get_ipython', lambda: None)()
     if ip is None: return False
+    import matplotlib.pyplot as plt               # (imported here: `import blobnn.data` does not load the plotting library)
+    from matplotlib.figure import Figure
     plt.close(plt.figure())   # load Jupyter's matplotlib backend now: it installs its own PNG formatter when it loads
     ip.display_formatter.formatters['image/png'].for_type(Figure, functools.partial(_palette_png, colors=colors))
     return True
@@ -127,6 +127,7 @@ def plot_blobs(X:Tensor, # (N, 2) points
     "Scatter the 2-D points `X` coloured by label; returns the axes."
     check_xy(X, y)
     if X.shape[1] != 2: raise ValueError(f"plot_blobs draws 2-D points; got X with {X.shape[1]} features")
+    import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(4.5, 4))
     X, y = X.detach().float().cpu(), y.detach().cpu().view(-1)
     for i, label in enumerate(y.unique().tolist()):
@@ -347,6 +348,7 @@ def plot_decision_boundary(predict, # callable or `nn.Module` from (M, 2) points
             raise ValueError(f"point_labels must give one text per point: {len(points)} points but {len(point_labels)} labels")
     cover = X if points is None else torch.cat([X.detach().float().cpu(), points.detach().float().cpu()])
     g1, g2, probs = decision_grid(predict, cover.to(device=X.device, dtype=X.dtype), resolution)
+    import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(4.5, 4))
     cs = ax.contourf(g1, g2, probs, levels=np.linspace(0, 1, 11), cmap='RdBu_r', alpha=0.35)
     ax.contour(g1, g2, probs, levels=[0.5], colors='k', linewidths=1.5)
@@ -366,12 +368,14 @@ def plot_decision_boundary(predict, # callable or `nn.Module` from (M, 2) points
 # %% ../nbs/00_data.ipynb #2809b74e
 @dataclass
 class Feedback:
-    "What a checker says about an answer: `status` is 'correct', 'not attempted' or 'wrong'; `message` says why."
+    "What a checker says about an answer: `status` is 'correct', 'not attempted', 'wrong' or 'checker error'; `message` says why."
     status:str
     message:str
     @property
     def passed(self)->bool: return self.status == 'correct'
-    def __repr__(self): return {'correct': '✔ correct', 'not attempted': '… not attempted yet', 'wrong': '✘ not yet'}[self.status] + f': {self.message}'
+    def __repr__(self):
+        head = {'correct': '✔ correct', 'not attempted': '… not attempted yet', 'wrong': '✘ not yet', 'checker error': '⚠ the checker failed'}
+        return head[self.status] + f': {self.message}'
 
 class Wrong(Exception):
     "Raised inside a checker to reject an answer; its message is shown to the learner (it must not give the answer away)."
@@ -386,32 +390,102 @@ def is_stub(answer)->bool:
     return (len(ops) == 2 and ops[0].opname == 'LOAD_CONST' and nothing(ops[0]) and ops[1].opname == 'RETURN_VALUE') or \
            (len(ops) == 1 and ops[0].opname == 'RETURN_CONST' and nothing(ops[0]))
 
+
+# %% ../nbs/00_data.ipynb #c4ec7e11
+#| code-fold: true
+# How `checker` keeps its promises: unfinished stubs, the random state, and the checker's own failures
+class _Watched:
+    "A learner's function that remembers whether it ever returned nothing (None or `...`): a stub with some lines filled in."
+    def __init__(self, f): self.f, self.__wrapped__, self.returned_nothing = f, f, False
+    def __call__(self, *args, **kwargs):
+        out = self.f(*args, **kwargs)
+        if out is None or out is Ellipsis: self.returned_nothing = True
+        return out
+    def __getattr__(self, name): return getattr(self.f, name)
+
+_LIBRARY = tuple({os.path.dirname(os.path.abspath(__import__('blobnn').__file__)), sys.prefix, sys.base_prefix,
+                  *(sysconfig.get_paths()[k] for k in ('stdlib', 'platstdlib', 'purelib', 'platlib'))})
+
+def _from_learner(e:BaseException)->bool:
+    "Did the exception pass through code outside blobnn and the installed libraries, i.e. the learner's own code?"
+    tb = e.__traceback__.tb_next        # (the first frame is the one that caught it)
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if not (name.startswith('<frozen') or os.path.abspath(name).startswith(_LIBRARY)): return True
+        tb = tb.tb_next
+    return False
+
+def _run_checker(f, answer, args, kwargs)->Feedback:
+    watched = _Watched(answer) if inspect.isfunction(answer) or inspect.ismethod(answer) else None
+    state = torch.random.get_rng_state(), random.getstate(), np.random.get_state()
+    try:
+        with torch.random.fork_rng(devices=[]):   # a checker draws its own numbers: the learner's random state is left as it was
+            try: message = f(watched or answer, *args, **kwargs)
+            except Wrong as e: fb = Feedback('wrong', str(e))
+            except Exception as e:
+                if watched is not None and watched.returned_nothing: fb = None
+                elif _from_learner(e): fb = Feedback('wrong', f'your answer raised {type(e).__name__}: {e}')
+                else: fb = Feedback('checker error', f'{type(e).__name__}: {e}. This is a fault of the checker, not of your answer: please report it')
+            else: fb = Feedback('correct', message or 'well done')
+    finally: random.setstate(state[1]); np.random.set_state(state[2])
+    if fb is not None and (fb.passed or watched is None or not watched.returned_nothing): return fb
+    return Feedback('not attempted', 'your function returns nothing yet (None): finish the stub and `return` your answer')
+
+
+# %% ../nbs/00_data.ipynb #c4ec7e12
 def checker(f):
     "Make `f(answer, ...)`, which raises `Wrong` to reject and returns a message to accept, a checker that never raises."
     @functools.wraps(f)
     def check(answer, *args, **kwargs)->Feedback:
         if is_stub(answer): return Feedback('not attempted', 'replace the `...` in the stub cell with your answer, run it, then run this cell again')
-        try: message = f(answer, *args, **kwargs)
-        except Wrong as e: return Feedback('wrong', str(e))
-        except Exception as e: return Feedback('wrong', f'your answer raised {type(e).__name__}: {e}')
-        return Feedback('correct', message or 'well done')
+        return _run_checker(f, answer, args, kwargs)
     return check
 
-def answer_number(x, # a learner's answer: a Python number or a one-element real tensor
+def assert_solution(check, # a function made with `checker`
+                    answer, # the reference solution
+                   )->None:
+    "Raise `AssertionError` unless `check` accepts `answer`; shows nothing, so a solution cell gives nothing away after Run All."
+    got = check(answer)
+    if not got.passed: raise AssertionError(f'{check.__name__} rejects its reference solution: {got}')
+
+def answer_number(x, # a learner's answer: a Python or numpy number, or a one-element real tensor or array
                   what:str, # what the number is, for the message: 'the learning rate', say
                  )->float:
     "`x` as a float if it is one finite real number; otherwise `Wrong`, saying what was expected. For checkers."
     if isinstance(x, Tensor) and x.numel() == 1 and not x.is_complex(): x = x.item()
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
-        raise Wrong(f'give {what} as one finite number; got {x!r}')
-    return float(x)
+    elif isinstance(x, np.ndarray) and x.size == 1 and not np.iscomplexobj(x): x = x.item()
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real): raise Wrong(f'give {what} as one finite number; got {x!r:.80}')
+    try: v = float(x)
+    except OverflowError: raise Wrong(f'give {what} as one finite number; got a number too large for a float') from None
+    if not math.isfinite(v): raise Wrong(f'give {what} as one finite number; got {x!r}')
+    return v
+
+def answer_tensor(x, # a learner's answer: a tensor, numpy array, Python number or (nested) list of numbers
+                  what:str, # what it is, for the message: 'the path', say
+                  shape:tuple|None=None, # the shape it must have, if any
+                 )->Tensor:
+    "`x` as a float64 CPU tensor if it holds finite real numbers (of `shape`); otherwise `Wrong`, saying what was expected. For checkers."
+    if isinstance(x, Tensor): t = x.detach()
+    elif isinstance(x, (bool, str, bytes)) or x is None: raise Wrong(f'give {what} as a tensor, an array or a list of numbers; got {type(x).__name__}')
+    else:
+        try: t = torch.as_tensor(np.asarray(x) if isinstance(x, (np.ndarray, np.generic)) else x)
+        except Exception: raise Wrong(f'give {what} as a tensor, an array or a list of numbers; got {type(x).__name__}') from None
+    if t.is_complex() or t.dtype == torch.bool:
+        raise Wrong(f'{what} must hold real numbers; got dtype {t.dtype}')
+    t = t.to('cpu', torch.float64)
+    if shape is not None and tuple(t.shape) != tuple(shape):
+        raise Wrong(f'{what} must have shape {tuple(shape)}; got {tuple(t.shape)}')
+    if not torch.isfinite(t).all(): raise Wrong(f'{what} must be finite; it holds NaN or infinite values')
+    return t
 
 def assert_checker(check, # a function made with `checker`
                    right, # a correct answer: must be accepted
                    *wrong, # one or more wrong answers: each must be rejected
                   ):
-    "Test a checker: it accepts `right`, rejects every one of `wrong`, and calls `...` not attempted."
+    "Test a checker: it accepts `right`, rejects every one of `wrong`, calls `...` not attempted, and leaves the random state as it was."
+    state = torch.random.get_rng_state()
     got = check(right); assert got.passed, f'{check.__name__} rejects a right answer: {got}'
+    assert torch.equal(state, torch.random.get_rng_state()), f'{check.__name__} changed the global random state'
     for w in wrong:
         got = check(w); assert got.status == 'wrong', f'{check.__name__} does not reject the wrong answer {w!r}: {got}'
     got = check(...); assert got.status == 'not attempted', f'{check.__name__}(...) should say not attempted: {got}'
