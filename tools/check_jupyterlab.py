@@ -4,12 +4,13 @@ For each notebook: start from a temporary working copy of nbs/ (nothing in the r
 open it in JupyterLab, run every cell from the Run menu, wait until the kernel is idle, save it from
 the UI, and assert that no cell shows an error, that plots rendered in the page (images with a
 natural width), that no nbdev/Quarto markup leaks into what the learner sees, and that the exercises
-work as a learner meets them: every cell stored with a hidden input (reference solutions, their
-tests) shows collapsed, a solution's stored output (which would give its answer away) is collapsed when the chapter opens, and every untouched stub's check says "not attempted yet". Saves a screenshot
+work as a learner meets them after Run All: every cell stored with a hidden input (reference solutions, their
+tests) shows collapsed, no reference solution shows any output (they would give their answers away), no "correct"
+verdict shows anywhere, and every untouched stub's check cell, each one by name, says "not attempted yet". Saves a screenshot
 per notebook, and one of its exercises. The server is stopped in all cases.
 Usage: python tools/check_jupyterlab.py [NOTEBOOK ...] [--out DIR]   (default: every chapter, nbs/[0-9]*.ipynb)
 """
-import argparse, json, os, secrets, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, re, secrets, shutil, socket, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,38 +117,40 @@ def cell_states(page) -> list:
         return [!!ph && ph.offsetParent !== null, !!ed && ed.offsetParent !== null,
                 !!oph && oph.offsetParent !== null, !!out && out.offsetParent !== null && out.innerText.trim() !== '']; })""")
 
+CHECK_CELL = re.compile(r'^\s*(check_\w+)\((\w+)\)\s*;?\s*$')   # a check cell: `check_softplus(softplus)`, one call
+
 def check_exercises(page, path: Path, shot: Path, stored: list, opened: list) -> list[str]:
-    "Solutions stored with a hidden input show collapsed in the page, their stored outputs too; each stub's check cell says 'not attempted yet'."
+    """After Run All, as a learner who has attempted nothing sees the chapter: every check cell says "not attempted yet"
+    (each one, by name), no reference solution shows anything (their inputs are collapsed and they print nothing,
+    stored or fresh), and no "correct" verdict appears anywhere in the page."""
     cells = json.loads(path.read_text())['cells']
-    hidden = [i for i, c in enumerate(cells) if c.get('metadata', {}).get('jupyter', {}).get('source_hidden')]
-    stubs = sum(1 for c in cells if c['cell_type'] == 'code' and any('not attempted yet' in ''.join(o.get('data', {}).get('text/plain', ''))
-                                                                   for o in c.get('outputs', [])))
     state = cell_states(page)
-    problems = []
     if len(state) != len(cells): return [f'the page shows {len(state)} cells, the file has {len(cells)}']
+    problems = []
+    hidden = [i for i, c in enumerate(cells) if c.get('metadata', {}).get('jupyter', {}).get('source_hidden')]
     shown = [i for i in hidden if not state[i][0] or state[i][1]]
-    if shown: problems.append(f'{len(shown)} of {len(hidden)} solution cell(s) show their input instead of a collapsed placeholder (cells {shown[:5]})')
+    if shown: problems.append(f'{len(shown)} of {len(hidden)} collapsed cell(s) show their input instead of a collapsed placeholder (cells {shown[:5]})')
     collapsed = sum(1 for placeholder, *_ in state if placeholder)
-    # a solution's stored output gives its answer away: collapsed when the chapter opens (running a cell shows its
-    # new output again: JupyterLab expands the outputs of every cell it executes)
-    sols = [i for i, c in enumerate(stored) if c.get('metadata', {}).get('jupyter', {}).get('source_hidden')
-            and '#| export' not in ''.join(c['source']) and c.get('outputs')]       # reference solutions that print something
-    shown_stubs = [i for i, c in enumerate(stored) if c['cell_type'] == 'code' and any('not attempted yet' in ''.join(o.get('data', {}).get('text/plain', '')) for o in c.get('outputs', []))]
-    if len(opened) != len(stored): problems.append(f'the page showed {len(opened)} cells on opening, the file has {len(stored)}')
-    elif sols and not all(opened[i][3] for i in shown_stubs):   # the control: an ordinary stored output is visible on opening
-        problems.append('stored outputs are not visible when the chapter opens, so collapsed solutions cannot be told apart')
-    else:
-        loud = [i for i in sols if opened[i][3]]
-        if loud: problems.append(f'{len(loud)} of {len(sols)} solution cell(s) show their stored output when the chapter opens (cells {loud[:5]})')
     if collapsed != len(hidden): problems.append(f'{collapsed} collapsed cells in the page, {len(hidden)} in the file')
-    texts = page.locator('.jp-Notebook .jp-OutputArea').all_inner_texts()
-    seen = sum(t.count('not attempted yet') for t in texts)
-    if seen < stubs: problems.append(f'{seen} check cell(s) say "not attempted yet" in the page, the stored notebook has {stubs}')
-    if hidden:
-        first = page.locator('.jp-Notebook .jp-Cell').nth(max(hidden[min(1, len(hidden) - 1)] - 3, 0))  # the first exercise
+    def text(c): return ''.join(''.join(o.get('text', '')) + ''.join(o.get('data', {}).get('text/plain', '')) for o in c.get('outputs', []))
+    checks = [(i, m.group(1)) for i, c in enumerate(cells) if c['cell_type'] == 'code' and (m := CHECK_CELL.match(''.join(c['source'])))]
+    sols = [i for i, c in enumerate(cells) if c['cell_type'] == 'code' and 'assert_solution(' in ''.join(c['source'])]
+    if checks and not sols: problems.append('check cells but no reference solution (assert_solution) found')
+    quiet = [f'{name} (cell {i})' for i, name in checks if 'not attempted yet' not in text(cells[i])]
+    if quiet: problems.append(f'{len(quiet)} of {len(checks)} untouched check(s) do not say "not attempted yet" after Run All: {quiet[:6]}')
+    loud_file = [i for i in sols if cells[i].get('outputs') or stored[i].get('outputs')]
+    if loud_file: problems.append(f'{len(loud_file)} of {len(sols)} reference solution(s) have an output (stored or after Run All): cells {loud_file[:5]}')
+    loud_page = [i for i in sols if state[i][3]]
+    if loud_page: problems.append(f'{len(loud_page)} of {len(sols)} reference solution(s) show an output in the page after Run All: cells {loud_page[:5]}')
+    page_text = '\n'.join(page.locator('.jp-Notebook .jp-OutputArea').all_inner_texts())
+    if '✔ correct' in page_text: problems.append('a "✔ correct" verdict shows in the page after Run All: an answer is given away')
+    seen = page_text.count('not attempted yet')
+    if seen < len(checks): problems.append(f'{seen} "not attempted yet" in the page for {len(checks)} check cells')
+    if sols:
+        first = page.locator('.jp-Notebook .jp-Cell').nth(max(sols[0] - 3, 0))  # the first exercise
         first.scroll_into_view_if_needed(); time.sleep(0.3)
         page.screenshot(path=str(shot), full_page=False)
-    print(f'    {len(hidden)} collapsed solution cell(s) ({len(sols)} with a stored output, collapsed too), {seen} unattempted check(s) say so', flush=True)
+    print(f'    {len(checks)} check cell(s), each "not attempted yet": {not quiet}; {len(sols)} reference solution(s), silent: {not (loud_file or loud_page)}', flush=True)
     return problems
 
 def main(argv=None) -> int:
