@@ -12,10 +12,12 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from .data import checker, Wrong, Feedback, answer_number
+from .data import checker, Wrong, Feedback, answer_number, answer_tensor
 
 
 # %% ../nbs/02_losses.ipynb #e0380592
+#| code-fold: true
+# input validation shared by every loss: open it to read each check and its message
 _REDUCTIONS = ('none', 'mean', 'sum')
 
 def _fail(name:str, msg:str, error=ValueError):
@@ -81,6 +83,7 @@ def _check_weight(name:str, # the loss, for the messages
     _check_finite(name, what, w)
     return w.to(input.dtype)
 
+# %% ../nbs/02_losses.ipynb #fbffbfa4
 def _reduce(loss:Tensor, reduction:str) -> Tensor:
     "Return the losses unchanged ('none'), their mean ('mean') or their sum ('sum')."
     return loss if reduction == 'none' else loss.mean() if reduction == 'mean' else loss.sum()
@@ -175,19 +178,18 @@ def check_bce_grad(bce_grad:Callable, # your function: (z, y) -> dℓ/dz for eac
         for label in (0., 1., 0.3):
             z, y = zs.to(dt).requires_grad_(), torch.full_like(zs, label, dtype=dt)
             want = torch.autograd.grad(F.binary_cross_entropy_with_logits(z, y, reduction='sum'), z)[0]
-            got = bce_grad(z.detach().clone(), y.clone())
-            if not isinstance(got, Tensor): raise Wrong(f'return a tensor; got {type(got).__name__}')
-            if got.shape != z.shape: raise Wrong(f'return one gradient per element, shape {tuple(z.shape)}; got shape {tuple(got.shape)}')
-            got = got.detach().to(dt)
-            bad = ~torch.isfinite(got)
-            if bad.any():
-                i = bad.nonzero()[0].item()
-                raise Wrong(f'at z = {zs[i].item():g}, y = {label:g} your gradient is {got[i].item()}; the true gradient is finite '
+            out = bce_grad(z.detach().clone(), y.clone())
+            try: raw = torch.as_tensor(out).detach()      # where a tensor, array or list of the right shape holds NaN or infinity
+            except Exception: raw = None
+            if raw is not None and raw.shape == z.shape and raw.is_floating_point() and not torch.isfinite(raw).all():
+                i = (~torch.isfinite(raw)).nonzero()[0].item()
+                raise Wrong(f'at z = {zs[i].item():g}, y = {label:g} your gradient is {raw[i].item()}; the true gradient is finite '
                             f'everywhere (does your formula divide by p(1 - p) or exponentiate a large number?)')
+            got, want = answer_tensor(out, 'your gradient (one per element of z)', shape=z.shape), want.double()   # any float form, compared in float64
             if torch.allclose(got, -want, atol=1e-6) and not torch.allclose(got, want, atol=1e-6):
                 raise Wrong('the sign is flipped: for y = 0 the loss grows with z, so its gradient must be positive')
             ratio = (got / want)[want.abs() > 1e-3]
-            if torch.allclose(ratio, ratio[0].expand_as(ratio), rtol=1e-4) and not torch.isclose(ratio[0], torch.ones((), dtype=dt), rtol=1e-4):
+            if torch.allclose(ratio, ratio[0].expand_as(ratio), rtol=1e-4) and not torch.isclose(ratio[0], torch.ones((), dtype=ratio.dtype), rtol=1e-4):
                 raise Wrong(f'right up to a constant factor ({ratio[0].item():.4g}): give the gradient of one example\'s loss '
                             "(reduction='none'), not of the mean or the sum")
             if not torch.allclose(got, want, rtol=1e-5, atol=1e-6):
@@ -200,9 +202,10 @@ def check_bce_grad(bce_grad:Callable, # your function: (z, y) -> dℓ/dz for eac
 def check_knowing_nothing(costs, # your prediction: (BCE, MSE, MAE) of p = 0.5 on balanced labels
                          )->Feedback:
     "Exercise 2 of chapter 02: the three costs of a model that always says p = 0.5, from the chapter's losses."
-    if not isinstance(costs, (tuple, list)): raise Wrong(f'give a tuple of three numbers (bce, mse, mae); got {costs!r}')
-    if len(costs) != 3: raise Wrong(f'give a tuple of three numbers (bce, mse, mae); got {len(costs)} values')
-    got = [answer_number(c, what) for c, what in zip(costs, ('bce', 'mse', 'mae'))]
+    if isinstance(costs, (tuple, list)):
+        if len(costs) != 3: raise Wrong(f'give a tuple of three numbers (bce, mse, mae); got {len(costs)} values')
+        got = [answer_number(c, what) for c, what in zip(costs, ('bce', 'mse', 'mae'))]
+    else: got = answer_tensor(costs, 'three numbers (bce, mse, mae)', shape=(3,)).tolist()   # a tensor or array of three
     y = torch.tensor([0., 1.] * 50, dtype=torch.float64)
     p = torch.full_like(y, 0.5)
     want = [binary_cross_entropy(p, y).item(), mse_loss(p, y).item(), l1_loss(p, y).item()]
@@ -227,44 +230,47 @@ def check_best_constants(best_constants:Callable, # your function: y (N,) -> (c_
                'a sample with one outlier': torch.cat([torch.randn(20, generator=g, dtype=torch.float64), torch.tensor([100.], dtype=torch.float64)])}
     for name, y in samples.items():
         out = best_constants(y.clone())
-        if not (isinstance(out, (tuple, list)) and len(out) == 2): raise Wrong(f'return a pair (c_mse, c_mae); got {type(out).__name__}')
-        c_mse, c_mae = (answer_number(c, what) for c, what in zip(out, ('c_mse', 'c_mae')))
+        if isinstance(out, (tuple, list)):
+            if len(out) != 2: raise Wrong(f'return a pair (c_mse, c_mae); got {len(out)} values')
+            c_mse, c_mae = (answer_number(c, what) for c, what in zip(out, ('c_mse', 'c_mae')))
+        else: c_mse, c_mae = answer_tensor(out, 'the pair (c_mse, c_mae)', shape=(2,)).tolist()    # a tensor or array of two
         cost = lambda loss, c: loss(torch.full_like(y, c), y).item()
         # the reference minimisers, checked by their costs: MSE's is unique, MAE's may be a whole interval (N even)
         ref_mse, ref_mae = y.mean().item(), y.median().item()
         for what, loss, c, ref in (('c_mse', mse_loss, c_mse, ref_mse), ('c_mae', l1_loss, c_mae, ref_mae)):
-            if cost(loss, c) > cost(loss, ref) + 1e-9 * (1 + cost(loss, ref)) or (what == 'c_mse' and abs(c - ref) > 1e-6 * (1 + abs(ref))):
+            if cost(loss, c) > cost(loss, ref) + 1e-7 * (1 + cost(loss, ref)) or (what == 'c_mse' and abs(c - ref) > 1e-5 * (1 + abs(ref))):
                 other = ref_mae if what == 'c_mse' else ref_mse
-                if cost(loss, c) <= cost(loss, other) + 1e-9 and abs(c - other) < 1e-6 * (1 + abs(other)):
+                if cost(loss, c) <= cost(loss, other) + 1e-7 * (1 + cost(loss, other)) and abs(c - other) < 1e-5 * (1 + abs(other)):
                     raise Wrong(f'on {name}, your {what} minimises the other cost; which loss punishes large errors more?')
                 raise Wrong(f'on {name}, your {what} is {c:.4g}; another constant gives a lower {"MSE" if what == "c_mse" else "MAE"}')
     return 'the mean for MSE, a median for MAE: one outlier drags the mean, barely the median'
 
 @checker
-def check_smoothed_bce(bce_smoothed:Callable, # your function: (logits, labels, eps) -> the mean smoothed BCE
+def check_smoothed_bce(bce_smoothed:Callable, # your function: (logits, labels, smoothing) -> the mean smoothed BCE
                       )->Feedback:
     "Exercise 4 of chapter 02: label-smoothed binary cross-entropy on logits, in value and gradient."
     g = torch.Generator().manual_seed(4)
     for dt in (torch.float64, torch.float32):
         z = torch.cat([torch.randn(12, generator=g) * 3, torch.tensor([40., -40., 1e4, -1e4])]).to(dt)
         y = torch.randint(0, 2, (16,), generator=g).to(dt)
-        for eps in (0.0, 0.1, 0.3):
+        for smoothing in (0.0, 0.1, 0.3):
             za, zb = z.clone().requires_grad_(), z.clone().requires_grad_()
-            want = F.binary_cross_entropy_with_logits(za, y * (1 - eps) + eps / 2)
-            got = bce_smoothed(zb, y.clone(), eps)
-            if not isinstance(got, Tensor): raise Wrong(f'return a tensor; got {type(got).__name__}')
-            if got.shape != want.shape: raise Wrong(f'return the mean over the examples, one number; got shape {tuple(got.shape)}')
-            if not torch.isfinite(got): raise Wrong(f'with eps = {eps} ({dt}) your cost is {got.item()}; with logits of ±10⁴ it should still be finite')
+            want = F.binary_cross_entropy_with_logits(za, y * (1 - smoothing) + smoothing / 2)
+            got = bce_smoothed(zb, y.clone(), smoothing)
+            if not isinstance(got, Tensor): raise Wrong(f'return a tensor that autograd can follow back to the logits (a cost to train with); got {type(got).__name__}')
+            if got.numel() != 1: raise Wrong(f'return the mean over the examples, one number; got shape {tuple(got.shape)}')
+            got = got.reshape(())   # shape () or (1,), float32 or float64: all fine
+            if not torch.isfinite(got): raise Wrong(f'with smoothing = {smoothing} ({dt}) your cost is {got.item()}; with logits of ±10⁴ it should still be finite')
             if not torch.allclose(got.to(dt), want, rtol=1e-5, atol=1e-6):
-                moderate = bce_smoothed(z[:12].clone(), y[:12].clone(), eps)
-                if torch.allclose(moderate.detach().to(dt), F.binary_cross_entropy_with_logits(z[:12], y[:12] * (1 - eps) + eps / 2), rtol=1e-5, atol=1e-6):
+                moderate = bce_smoothed(z[:12].clone(), y[:12].clone(), smoothing)
+                if torch.allclose(moderate.detach().to(dt), F.binary_cross_entropy_with_logits(z[:12], y[:12] * (1 - smoothing) + smoothing / 2), rtol=1e-5, atol=1e-6):
                     raise Wrong(f'right for moderate logits, wrong once they reach ±40 or ±10⁴ ({dt}): do not form the probability σ(z)')
-                hint = ' (eps = 0 must give the plain BCE)' if eps == 0 else \
-                       ' (with eps = 0 it is right: check the smoothed targets; do they stay symmetric, 0 → ε/2 and 1 → 1 − ε/2?)' if torch.allclose(
+                hint = ' (smoothing = 0 must give the plain BCE)' if smoothing == 0 else \
+                       ' (with smoothing = 0 it is right: check the smoothed targets; do they stay symmetric, 0 → ρ/2 and 1 → 1 − ρ/2?)' if torch.allclose(
                            bce_smoothed(z.clone(), y.clone(), 0.).to(dt), F.binary_cross_entropy_with_logits(z, y), rtol=1e-5) else ''
-                raise Wrong(f'with eps = {eps} ({dt}) your cost is {got.item():.6g}; torch on the smoothed targets gives another value{hint}')
+                raise Wrong(f'with smoothing = {smoothing} ({dt}) your cost is {got.item():.6g}; torch on the smoothed targets gives another value{hint}')
             if not got.requires_grad: raise Wrong('your cost does not depend on the logits through autograd; compute it with tensor operations')
             gw, gg = torch.autograd.grad(want, za)[0], torch.autograd.grad(got, zb)[0]
-            if not torch.allclose(gg.to(dt), gw, rtol=1e-5, atol=1e-7): raise Wrong(f'the value is right but the gradient is not (eps = {eps}, {dt})')
+            if not torch.allclose(gg.to(dt), gw, rtol=1e-5, atol=1e-7): raise Wrong(f'the value is right but the gradient is not (smoothing = {smoothing}, {dt})')
     return 'targets pulled towards 1/2 give each logit a finite best value, so confident logits stop growing'
 
