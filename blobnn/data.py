@@ -10,7 +10,7 @@ __all__ = ['DIVERGE_FACTOR', 'light_figures', 'check_xy', 'check_positive_int', 
            'check_standardize', 'check_overlap', 'check_n_batches']
 
 # %% ../nbs/00_data.ipynb #570b35e6
-import math, numbers, functools, dis, inspect, io, os, random, sys, sysconfig
+import math, numbers, functools, dis, inspect, io, os, random, sys, sysconfig, types
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +22,8 @@ from torch import nn, Tensor
 from torch.utils.data import DataLoader, TensorDataset
 
 # %% ../nbs/00_data.ipynb #4f6b5a66
+#| code-fold: true
+# light_figures: matplotlib figures shown in Jupyter as palette PNGs
 def _palette_png(fig:'Figure', colors:int=128)->bytes:
     "`fig` as PNG bytes with a palette of `colors` colours, cropped to what is drawn, as Jupyter shows figures."
     buf, out = io.BytesIO(), io.BytesIO()
@@ -43,7 +45,9 @@ def light_figures(colors:int=128, # colours in the palette, 2 to 256
     return True
 
 # %% ../nbs/00_data.ipynb #8c71a0ee
-def check_xy(X:Tensor, # (N, n_features) features
+#| code-fold: true
+# check_xy: X is a finite real (N, d) tensor, y an (N, 1) column of finite labels
+def check_xy(X:Tensor, # (N, d) features
              y:Tensor, # (N, 1) labels
             )->None:
     "Raise a clear error unless `X` is a finite real float (N, d) tensor with N >= 1 and `y` an (N, 1) tensor of finite real labels."
@@ -62,6 +66,8 @@ def check_xy(X:Tensor, # (N, n_features) features
     if y.is_floating_point() and not torch.isfinite(y).all(): raise ValueError("y must be finite; it contains NaN or infinite labels")
 
 # %% ../nbs/00_data.ipynb #9836ed10
+#| code-fold: true
+# check_positive_int and check_lr: counts and learning rates, with the same message in every chapter
 def check_positive_int(value, # the count to check: epochs, a batch size, points per blob...
                        name:str, # its name, for the error message
                       )->int:
@@ -81,6 +87,8 @@ def check_lr(lr, # a learning rate: a number, or a one-element real tensor
     return float(lr)
 
 # %% ../nbs/00_data.ipynb #4f7733a5
+#| code-fold: true
+# make_blobs' arguments checked (one helper, so make_blobs itself reads as the mathematics), and the generator
 def _generator(generator:torch.Generator|None, # a CPU generator, or None for torch's global one
               )->torch.Generator:
     "`generator` itself, or torch's global generator if None; a clear error for anything else."
@@ -90,15 +98,8 @@ def _generator(generator:torch.Generator|None, # a CPU generator, or None for to
         raise ValueError(f"generator must be a CPU generator (the numbers are drawn on the CPU, then moved); got one on device {generator.device}")
     return generator
 
-# %% ../nbs/00_data.ipynb #f50fdfa2
-def make_blobs(n_per_class:int=500, # points drawn around each centre
-               centers=((-2., -2.), (2., 2.)), # one centre per blob, each with n_features coordinates
-               std:float=1.0, # standard deviation of every blob
-               labels=None, # label of each blob; default 0, 1, 2, ...
-               generator:torch.Generator|None=None, # CPU generator to draw from; torch's global generator if None
-               device=None, # where to put the result; the numbers are drawn on the CPU either way
-              )->tuple[Tensor, Tensor]: # X (N, n_features) float32 and y (N, 1) float32
-    "Gaussian blobs drawn one centre after the other; after `torch.manual_seed(42)` the defaults give the course's data bit for bit."
+def _check_blobs(n_per_class, centers, std, labels)->tuple[int, Tensor, list]:
+    "`make_blobs`' arguments checked: the count as an int, the centres as a float32 (n_blobs, d) tensor, one label per centre."
     n = check_positive_int(n_per_class, 'n_per_class')
     c = torch.as_tensor(centers)
     if c.is_complex() or not (c.is_floating_point() or c.dtype in (torch.int32, torch.int64)):
@@ -113,8 +114,20 @@ def make_blobs(n_per_class:int=500, # points drawn around each centre
     if len(labels) != len(centers): raise ValueError(f"labels must give one label per centre: {len(centers)} centres but {len(labels)} labels")
     if not all(isinstance(l, numbers.Real) and not isinstance(l, bool) and math.isfinite(l) for l in labels):
         raise ValueError(f"labels must be finite real numbers, one per centre; got {labels}")
+    return n, centers, labels
+
+# %% ../nbs/00_data.ipynb #f50fdfa2
+def make_blobs(n_per_class:int=500, # points drawn around each centre
+               centers=((-2., -2.), (2., 2.)), # one centre per blob, each with d coordinates
+               std:float=1.0, # standard deviation of every blob
+               labels=None, # label of each blob; default 0, 1, 2, ...
+               generator:torch.Generator|None=None, # CPU generator to draw from; torch's global generator if None
+               device=None, # where to put the result; the numbers are drawn on the CPU either way
+              )->tuple[Tensor, Tensor]: # X (N, d) float32 and y (N, 1) float32
+    "Gaussian blobs drawn one centre after the other; after `torch.manual_seed(42)` the defaults give the course's data bit for bit."
+    n, centers, labels = _check_blobs(n_per_class, centers, std, labels)   # (collapsed above: clear errors for bad arguments)
     g = _generator(generator)
-    X = torch.cat([torch.randn(n, centers.shape[1], generator=g) * std + ctr for ctr in centers])
+    X = torch.cat([torch.randn(n, centers.shape[1], generator=g) * std + c for c in centers])   # x = c + s·ε, blob after blob
     y = torch.cat([torch.full((n, 1), float(l)) for l in labels])
     return X.to(device), y.to(device)
 
@@ -137,13 +150,19 @@ def plot_blobs(X:Tensor, # (N, 2) points
     ax.legend(loc='best', fontsize='small', markerscale=1.5)
     return ax
 
-# %% ../nbs/00_data.ipynb #8585822a
-def _check_noise(noise)->float:
-    "`noise` as a float, or a clear error unless it is a finite number >= 0."
+# %% ../nbs/00_data.ipynb #a202b49b
+#| code-fold: true
+# make_moons' and make_spirals' arguments checked: one helper for both
+def _check_curves(n_per_class, noise, turns=None)->tuple[int, float]:
+    "The count as an int and `noise` as a float, or a clear error (`turns` too, for spirals)."
+    if turns is not None and (isinstance(turns, bool) or not isinstance(turns, numbers.Real) or not (math.isfinite(turns) and turns > 0)):
+        raise ValueError(f"turns must be a positive finite number; got {turns!r}")
+    n = check_positive_int(n_per_class, 'n_per_class')
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not (math.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise must be a finite number >= 0 (a standard deviation); got {noise!r}")
-    return float(noise)
+    return n, float(noise)
 
+# %% ../nbs/00_data.ipynb #8585822a
 def _two_curves(curve, n:int, noise:float, generator, device)->tuple[Tensor, Tensor]:
     "Points `curve(t, k)` for class k = 0, 1 at uniform positions t in [0, 1), plus Gaussian noise."
     g = _generator(generator)
@@ -161,7 +180,7 @@ def make_moons(n_per_class:int=200, # points on each half circle
     def curve(t, k):
         a = math.pi * t
         return torch.stack([torch.cos(a), torch.sin(a)], 1) if k == 0 else torch.stack([1 - torch.cos(a), 0.5 - torch.sin(a)], 1)
-    return _two_curves(curve, check_positive_int(n_per_class, 'n_per_class'), _check_noise(noise), generator, device)
+    return _two_curves(curve, *_check_curves(n_per_class, noise), generator, device)
 
 def make_spirals(n_per_class:int=200, # points on each spiral
                  turns:float=1.5, # how many times each spiral winds around the centre
@@ -170,26 +189,31 @@ def make_spirals(n_per_class:int=200, # points on each spiral
                  device=None, # where to put the result
                 )->tuple[Tensor, Tensor]: # X (N, 2) float32 and y (N, 1) float32
     "Two interleaved spirals: class k at radius 3t and angle 2π·turns·t + kπ, for t uniform in [0, 1)."
-    if isinstance(turns, bool) or not isinstance(turns, numbers.Real) or not (math.isfinite(turns) and turns > 0):
-        raise ValueError(f"turns must be a positive finite number; got {turns!r}")
     def curve(t, k):
         a = 2 * math.pi * turns * t + k * math.pi
         return torch.stack([3 * t * torch.cos(a), 3 * t * torch.sin(a)], 1)
-    return _two_curves(curve, check_positive_int(n_per_class, 'n_per_class'), _check_noise(noise), generator, device)
+    return _two_curves(curve, *_check_curves(n_per_class, noise, turns), generator, device)
 
-# %% ../nbs/00_data.ipynb #764ba091
-def split_data(X:Tensor, # (N, n_features) features
-               y:Tensor, # (N, 1) labels
-               fracs=(0.8, 0.2), # fraction of the rows in each part; must add up to 1
-               generator:torch.Generator|None=None, # CPU generator for the permutation; torch's global generator if None
-              )->tuple: # one `(X_part, y_part)` pair per fraction
-    "Shuffle the rows with one permutation and cut them into parts of the given fractions."
+# %% ../nbs/00_data.ipynb #8c236e4c
+#| code-fold: true
+# split_data's arguments checked: the data by check_xy, the fractions here
+def _check_split(X, y, fracs)->list[float]:
+    "`fracs` as a list of two or more positive floats that add up to 1, once `X` and `y` pass `check_xy`; a clear error otherwise."
     check_xy(X, y)
     try: fracs = [float(f) for f in fracs]
     except (TypeError, ValueError): raise ValueError(f"fracs must be a list of two or more positive fractions; got {fracs!r}") from None
     if len(fracs) < 2 or any(not (f > 0 and math.isfinite(f)) for f in fracs): raise ValueError(f"fracs must be two or more positive fractions; got {fracs}")
     if abs(sum(fracs) - 1) > 1e-6: raise ValueError(f"fracs must add up to 1; got {fracs}, which add up to {sum(fracs):g}")
-    n = len(X)
+    return fracs
+
+# %% ../nbs/00_data.ipynb #764ba091
+def split_data(X:Tensor, # (N, d) features
+               y:Tensor, # (N, 1) labels
+               fracs=(0.8, 0.2), # fraction of the rows in each part; must add up to 1
+               generator:torch.Generator|None=None, # CPU generator for the permutation; torch's global generator if None
+              )->tuple: # one `(X_part, y_part)` pair per fraction
+    "Shuffle the rows with one permutation and cut them into parts of the given fractions."
+    fracs, n = _check_split(X, y, fracs), len(X)   # (collapsed above: X, y and the fractions checked)
     sizes = [int(f * n) for f in fracs[:-1]]
     sizes.append(n - sum(sizes))
     if min(sizes) == 0: raise ValueError(f"fracs {fracs} leave an empty part with {n} rows (sizes {sizes})")
@@ -295,6 +319,8 @@ def eval_mode(model:nn.Module, # the model to run in evaluation mode
         for m, flag in flags: m.training = flag
 
 # %% ../nbs/00_data.ipynb #b069f894
+#| code-fold: true
+# predict_points: a model evaluated on points without disturbing it (device, dtype, eval_mode, no gradients); _check_points
 def predict_points(predict, # callable or `nn.Module` from (M, d) points to probabilities
                    X:Tensor, # (M, d) points
                   )->Tensor: # (M,) probabilities on the CPU
@@ -309,6 +335,16 @@ def predict_points(predict, # callable or `nn.Module` from (M, d) points to prob
     out = torch.as_tensor(out).detach()
     if out.numel() != len(X): raise ValueError(f"predict must return one probability per point, shape (M,) or (M, 1) with M={len(X)}; got shape {tuple(out.shape)}")
     return out.reshape(-1).float().cpu()
+
+def _check_points(points, point_labels)->Tensor|None:
+    "`points` as an (M, 2) finite float tensor (or None), with one text per point in `point_labels` if given; a clear error otherwise."
+    if points is None: return None
+    points = torch.as_tensor(points)
+    if points.ndim != 2 or points.shape[1] != 2 or not points.is_floating_point() or not torch.isfinite(points).all():
+        raise ValueError(f"points must be finite 2-D points, shape (M, 2); got {tuple(points.shape)} {points.dtype}")
+    if point_labels is not None and len(point_labels) != len(points):
+        raise ValueError(f"point_labels must give one text per point: {len(points)} points but {len(point_labels)} labels")
+    return points
 
 # %% ../nbs/00_data.ipynb #5ee3c316
 def decision_grid(predict, # callable or `nn.Module` from (M, 2) points to probabilities
@@ -339,13 +375,7 @@ def plot_decision_boundary(predict, # callable or `nn.Module` from (M, 2) points
                            point_labels=None, # M texts written beside `points`
                           ):
     "Shade the plane by `predict`'s probability of class 1, trace the 0.5 boundary, scatter the data and mark `points`; returns the axes."
-    check_xy(X, y)
-    if points is not None:
-        points = torch.as_tensor(points)
-        if points.ndim != 2 or points.shape[1] != 2 or not points.is_floating_point() or not torch.isfinite(points).all():
-            raise ValueError(f"points must be finite 2-D points, shape (M, 2); got {tuple(points.shape)} {points.dtype}")
-        if point_labels is not None and len(point_labels) != len(points):
-            raise ValueError(f"point_labels must give one text per point: {len(points)} points but {len(point_labels)} labels")
+    check_xy(X, y); points = _check_points(points, point_labels)
     cover = X if points is None else torch.cat([X.detach().float().cpu(), points.detach().float().cpu()])
     g1, g2, probs = decision_grid(predict, cover.to(device=X.device, dtype=X.dtype), resolution)
     import matplotlib.pyplot as plt
@@ -366,6 +396,8 @@ def plot_decision_boundary(predict, # callable or `nn.Module` from (M, 2) points
     return ax
 
 # %% ../nbs/00_data.ipynb #2809b74e
+#| code-fold: true
+# The exercise machinery (1/3): Feedback (what a checker says), Wrong (a rejection), is_stub (an untouched answer)
 @dataclass
 class Feedback:
     "What a checker says about an answer: `status` is 'correct', 'not attempted', 'wrong' or 'checker error'; `message` says why."
@@ -390,10 +422,9 @@ def is_stub(answer)->bool:
     return (len(ops) == 2 and ops[0].opname == 'LOAD_CONST' and nothing(ops[0]) and ops[1].opname == 'RETURN_VALUE') or \
            (len(ops) == 1 and ops[0].opname == 'RETURN_CONST' and nothing(ops[0]))
 
-
 # %% ../nbs/00_data.ipynb #c4ec7e11
 #| code-fold: true
-# How `checker` keeps its promises: unfinished stubs, the random state, and the checker's own failures
+# The exercise machinery (2/3): how `checker` keeps its promises: unfinished stubs, the random state, and the checker's own failures
 class _Watched:
     "A learner's function that remembers whether it ever returned nothing (None or `...`): a stub with some lines filled in."
     def __init__(self, f): self.f, self.__wrapped__, self.returned_nothing = f, f, False
@@ -406,14 +437,22 @@ class _Watched:
 _LIBRARY = tuple({os.path.dirname(os.path.abspath(__import__('blobnn').__file__)), sys.prefix, sys.base_prefix,
                   *(sysconfig.get_paths()[k] for k in ('stdlib', 'platstdlib', 'purelib', 'platlib'))})
 
-def _from_learner(e:BaseException)->bool:
-    "Did the exception pass through code outside blobnn and the installed libraries, i.e. the learner's own code?"
-    tb = e.__traceback__.tb_next        # (the first frame is the one that caught it)
-    while tb is not None:
-        name = tb.tb_frame.f_code.co_filename
-        if not (name.startswith('<frozen') or os.path.abspath(name).startswith(_LIBRARY)): return True
-        tb = tb.tb_next
-    return False
+def _codes(f)->list:
+    "The code objects of the checker `f` and of every function defined inside it."
+    todo, out = [getattr(inspect.unwrap(f), '__code__', None)], []
+    while todo:
+        c = todo.pop()
+        if isinstance(c, types.CodeType) and not any(c is o for o in out): out.append(c); todo += list(c.co_consts)
+    return out
+
+def _from_learner(e:BaseException, watched, f)->bool:
+    "Did the exception come from the learner's own code? A function answer: did it come out of that function? Another answer: did it pass through code outside blobnn, the installed libraries and the checker `f`?"
+    tb, codes = e.__traceback__.tb_next, []     # (the first frame is the one that caught it)
+    while tb is not None: codes.append(tb.tb_frame.f_code); tb = tb.tb_next
+    if watched is not None: return any(c is _Watched.__call__.__code__ for c in codes)
+    own = _codes(f)     # a checker defined in a notebook cell is not the learner's code either
+    return any(not (c.co_filename.startswith('<frozen') or os.path.abspath(c.co_filename).startswith(_LIBRARY) or any(c is o for o in own))
+               for c in codes)
 
 def _run_checker(f, answer, args, kwargs)->Feedback:
     watched = _Watched(answer) if inspect.isfunction(answer) or inspect.ismethod(answer) else None
@@ -424,15 +463,16 @@ def _run_checker(f, answer, args, kwargs)->Feedback:
             except Wrong as e: fb = Feedback('wrong', str(e))
             except Exception as e:
                 if watched is not None and watched.returned_nothing: fb = None
-                elif _from_learner(e): fb = Feedback('wrong', f'your answer raised {type(e).__name__}: {e}')
+                elif _from_learner(e, watched, f): fb = Feedback('wrong', f'your answer raised {type(e).__name__}: {e}')
                 else: fb = Feedback('checker error', f'{type(e).__name__}: {e}. This is a fault of the checker, not of your answer: please report it')
             else: fb = Feedback('correct', message or 'well done')
     finally: random.setstate(state[1]); np.random.set_state(state[2])
     if fb is not None and (fb.passed or watched is None or not watched.returned_nothing): return fb
     return Feedback('not attempted', 'your function returns nothing yet (None): finish the stub and `return` your answer')
 
-
 # %% ../nbs/00_data.ipynb #c4ec7e12
+#| code-fold: true
+# The exercise machinery (3/3): checker, assert_solution, answer_number, answer_tensor, assert_checker
 def checker(f):
     "Make `f(answer, ...)`, which raises `Wrong` to reject and returns a message to accept, a checker that never raises."
     @functools.wraps(f)
@@ -496,37 +536,35 @@ def assert_checker(check, # a function made with `checker`
 @checker
 def check_standardize(standardize:Callable, # your function: (X_train, X_other) -> (both standardized)
                      )->Feedback:
-    "Exercise 1 of chapter 00: standardize both sets with the training set's per-column mean and (sample) std."
+    "Exercise 1 of chapter 00: standardize both sets with the training set's per-column mean x̄ and sample standard deviation s."
     g = torch.Generator().manual_seed(11)
     Xa = torch.randn(50, 3, generator=g) * torch.tensor([1., 4., 0.5]) + torch.tensor([3., -2., 10.])
     Xb = torch.randn(20, 3, generator=g) * 3 + 7           # another set, with statistics of its own
     out = standardize(Xa.clone(), Xb.clone())
-    if not (isinstance(out, tuple) and len(out) == 2 and all(isinstance(o, Tensor) for o in out)):
-        raise Wrong(f'return a pair of tensors (train, other); got {type(out).__name__}')
-    for o, X, name in zip(out, (Xa, Xb), ('X_train', 'X_other')):
-        if o.shape != X.shape: raise Wrong(f'the standardized {name} must keep its shape {tuple(X.shape)}; got {tuple(o.shape)}')
-    ta, tb = out
-    if not torch.allclose(ta.mean(0), torch.zeros(3), atol=1e-4): raise Wrong('the standardized training set should have mean 0 in every column')
-    if torch.allclose(ta.std(0, correction=0), torch.ones(3), atol=1e-4) and not torch.allclose(ta.std(0), torch.ones(3), atol=1e-4):
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise Wrong(f'return a pair (X_train standardized, X_other standardized); got {type(out).__name__}')
+    ta, tb = (answer_tensor(o, f'the standardized {name}', shape=X.shape) for o, X, name in zip(out, (Xa, Xb), ('X_train', 'X_other')))
+    zeros, ones = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)   # compared in float64: float32 answers pass too
+    if not torch.allclose(ta.mean(0), zeros, atol=1e-4): raise Wrong('the standardized training set should have mean 0 in every column')
+    if torch.allclose(ta.std(0, correction=0), ones, atol=1e-4) and not torch.allclose(ta.std(0), ones, atol=1e-4):
         raise Wrong('close: use the sample standard deviation, `X.std(0)`, as the exercise says')
-    if not torch.allclose(ta.std(0), torch.ones(3), atol=1e-4): raise Wrong('the standardized training set should have standard deviation 1 in every column')
-    if torch.allclose(tb.mean(0), torch.zeros(3), atol=1e-3): raise Wrong('X_other has mean 0: it was standardized with its own statistics, not the training set\'s')
-    mean, std = Xa.mean(0), Xa.std(0)
-    if not torch.allclose(tb, (Xb - mean) / std, atol=1e-5): raise Wrong('X_other is not shifted and scaled like the training set')
+    if not torch.allclose(ta.std(0), ones, atol=1e-4): raise Wrong('the standardized training set should have standard deviation 1 in every column')
+    if torch.allclose(tb.mean(0), zeros, atol=1e-3): raise Wrong('X_other has mean 0: it was standardized with its own statistics, not the training set\'s')
+    A = Xa.double()
+    if not torch.allclose(tb, (Xb.double() - A.mean(0)) / A.std(0), rtol=1e-5, atol=1e-5): raise Wrong('X_other is not shifted and scaled like the training set')
     return 'both sets use the training statistics, so nothing about X_other leaks into them'
 
 @checker
 def check_overlap(wrong_side:float, # your predicted share of points on the wrong side of x1 + x2 = 0
                  )->Feedback:
     "Exercise 2 of chapter 00: the share of points of two unit blobs at (-2,-2), (2,2) beyond the line halfway."
-    if isinstance(wrong_side, Tensor): wrong_side = wrong_side.item()
-    if isinstance(wrong_side, bool) or not isinstance(wrong_side, numbers.Real): raise Wrong(f'give a number between 0 and 1; got {wrong_side!r}')
-    if not 0 <= wrong_side <= 1: raise Wrong(f'a share must lie between 0 and 1; got {wrong_side}')
-    ref = torch.special.ndtr(torch.tensor(-2 * 2 ** 0.5, dtype=torch.float64)).item()   # Φ(-|c1 - c0| / 2σ)
-    if abs(wrong_side - ref) <= 0.02 * ref: return 'the projection on (1, 1)/√2 is a normal of mean ±2√2 and standard deviation 1'
-    if abs(wrong_side - torch.special.ndtr(torch.tensor(-2.)).item()) < 1e-3:
+    p = answer_number(wrong_side, 'the share')
+    if not 0 <= p <= 1: raise Wrong(f'a share must lie between 0 and 1; got {p}')
+    ref = torch.special.ndtr(torch.tensor(-2 * 2 ** 0.5, dtype=torch.float64)).item()   # Φ(-|c1 - c0| / 2s)
+    if abs(p - ref) <= 0.02 * ref: return 'the projection on (1, 1)/√2 is a normal of mean ±2√2 and standard deviation 1'
+    if abs(p - torch.special.ndtr(torch.tensor(-2., dtype=torch.float64)).item()) < 1e-3:
         raise Wrong('that is the share for a distance of 2 from the line; how far is (2, 2) from the line x1 + x2 = 0?')
-    raise Wrong(f'{wrong_side:.4g} is {"too large" if wrong_side > ref else "too small"}; project a point on the direction (1, 1)/√2 and use Φ')
+    raise Wrong(f'{p:.4g} is {"too large" if p > ref else "too small"}; project a point on the direction (1, 1)/√2 and use Φ')
 
 @checker
 def check_n_batches(n_batches:Callable, # your function: (N, batch_size, drop_last) -> number of batches
@@ -536,7 +574,6 @@ def check_n_batches(n_batches:Callable, # your function: (N, batch_size, drop_la
         ds = TensorDataset(torch.zeros(N, 1))
         for bs in (1, 5, 32, 50):
             for drop in (False, True):
-                got, want = n_batches(N, bs, drop), len(DataLoader(ds, batch_size=bs, drop_last=drop))
-                if got != want: raise Wrong(f'N={N}, batch_size={bs}, drop_last={drop}: you say {got!r}, a DataLoader gives another count')
+                got, want = answer_number(n_batches(N, bs, drop), 'the number of batches'), len(DataLoader(ds, batch_size=bs, drop_last=drop))
+                if got != want: raise Wrong(f'N={N}, batch_size={bs}, drop_last={drop}: you say {got:g}, a DataLoader gives another count')
     return 'floor division with drop_last, ceiling division without: the last, partial batch counts'
-
