@@ -12,11 +12,10 @@ __all__ = ['ACTIVATIONS', 'draw_neuron', 'step', 'step_grad', 'sigmoid', 'sigmoi
 import math
 import numbers
 from collections.abc import Callable
-import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
-from .data import checker, Wrong, Feedback, check_positive_int
+from .data import checker, Wrong, Feedback, check_positive_int, answer_number, answer_tensor
 
 # %% ../nbs/01_activations.ipynb #0b9842e4
 #| code-fold: true
@@ -42,6 +41,7 @@ def draw_neuron(
     if bias is not None and (isinstance(bias, bool) or not isinstance(bias, numbers.Real)):
         raise TypeError(f"draw_neuron: bias must be a real number or None; got {bias!r}")
     h = max(1., 0.25 * (n - 1))                          # the inputs are spread over [-h, h]
+    import matplotlib.pyplot as plt                     # here, not at the top: importing the module does not load it
     if ax is None: _, ax = plt.subplots(figsize=(6, 2.5 * (h + 0.3) / 1.3))
     ys = [h - 2 * h * i / (n - 1) for i in range(n)] if n > 1 else [0.]
     X_SUM, X_ACT, X_OUT = 3.2, 4.6, 5.8                  # x positions of the sum, the activation, the output
@@ -71,11 +71,10 @@ def draw_neuron(
     return ax
 
 # %% ../nbs/01_activations.ipynb #c5c5804b
-def _check_float(
-    x:Tensor,  # the input to check, any shape
-    name:str,  # name of the calling function, for the message
-)->None:
-    "Raise a `TypeError` unless `x` is a dense floating-point tensor."
+#| code-fold: true
+# The argument checks of every function of this chapter: `_check(name, x, **args)` and the rules it applies
+def _check_float(x:Tensor, name:str)->None:
+    "Raise a `TypeError` unless `x` is a dense floating-point tensor; `name` is the calling function."
     if not isinstance(x, Tensor):
         raise TypeError(f"{name} expects a torch.Tensor, got {type(x).__name__}; wrap it with torch.tensor(...)")
     if not x.is_floating_point():
@@ -84,97 +83,7 @@ def _check_float(
     if x.layout != torch.strided:
         raise TypeError(f"{name} expects a dense tensor, got layout {x.layout}; convert it first with x.to_dense()")
 
-# %% ../nbs/01_activations.ipynb #310b9db5
-def _wide(
-    x:Tensor,  # a floating-point tensor
-)->Tensor:     # x in float32 if it was float16 or bfloat16, else x itself
-    "The tensor to compute with: half-precision inputs are widened to float32, as PyTorch's kernels do."
-    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
-
-# %% ../nbs/01_activations.ipynb #aeb8ae51
-def _keep_nan(
-    x:Tensor,    # the input
-    out:Tensor,  # a result computed from x by comparisons, which turn NaN into 0 or 1
-)->Tensor:       # out, with NaN wherever x is NaN
-    "`out`, with NaN wherever `x` is NaN."
-    return torch.where(x.isnan(), x, out)
-
-# %% ../nbs/01_activations.ipynb #4c7bb8fe
-def step(
-    x:Tensor,  # input, any shape
-)->Tensor:     # 1. where x > 0, else 0. (same shape and dtype); NaN stays NaN
-    "Heaviside step: 1 for positive inputs, 0 otherwise (0 at x=0, like `torch.heaviside(x, 0)`)."
-    _check_float(x, 'step')
-    return _keep_nan(x, (x > 0).to(x.dtype))
-
-def step_grad(
-    x:Tensor,  # input, any shape
-)->Tensor:     # zeros (same shape and dtype); NaN stays NaN
-    "Derivative of `step`: 0 everywhere (undefined at x=0, where we also return 0)."
-    _check_float(x, 'step_grad')
-    return _keep_nan(x, torch.zeros_like(x))
-
-# %% ../nbs/01_activations.ipynb #4376b59f
-def sigmoid(
-    x:Tensor,  # input, any shape
-)->Tensor:     # values in [0, 1] (same shape and dtype)
-    "Logistic sigmoid 1/(1+exp(-x)): never overflows, and autograd through it gives the true derivative."
-    _check_float(x, 'sigmoid')
-    z = _wide(x)
-    pos = z >= 0
-    e = torch.exp(torch.where(pos, -z, z))               # exp(-|z|) in (0, 1], with slope -1 at 0 like the pos branch
-    return torch.where(pos, 1 / (1 + e), e / (1 + e)).to(x.dtype)
-
-def sigmoid_grad(
-    x:Tensor,  # input, any shape
-)->Tensor:     # sigmoid'(x) (same shape and dtype)
-    "Derivative of `sigmoid`: sigmoid(x) * sigmoid(-x)."
-    _check_float(x, 'sigmoid_grad')
-    z = _wide(x)
-    return (sigmoid(z) * sigmoid(-z)).to(x.dtype)
-
-# %% ../nbs/01_activations.ipynb #746043ad
-def tanh(
-    x:Tensor,  # input, any shape
-)->Tensor:     # values in [-1, 1] (same shape and dtype)
-    "Hyperbolic tangent from `expm1`: no overflow, accurate near 0, and the true derivative under autograd."
-    _check_float(x, 'tanh')
-    z = _wide(x)
-    pos = z >= 0
-    m = torch.expm1(2 * torch.where(pos, -z, z))         # exp(-2|z|) - 1, in [-1, 0]
-    t = -m / (2 + m)                                     # tanh(|z|)
-    return torch.where(pos, t, -t).to(x.dtype)
-
-def tanh_grad(
-    x:Tensor,  # input, any shape
-)->Tensor:     # tanh'(x) (same shape and dtype)
-    "Derivative of `tanh`: 1 - tanh(x)**2."
-    _check_float(x, 'tanh_grad')
-    return (1 - tanh(_wide(x)) ** 2).to(x.dtype)
-
-# %% ../nbs/01_activations.ipynb #24b08544
-def relu(
-    x:Tensor,  # input, any shape
-)->Tensor:     # max(0, x) (same shape and dtype); NaN stays NaN
-    "Rectified linear unit: max(0, x), with slope 0 at x=0 under autograd, like `F.relu`."
-    _check_float(x, 'relu')
-    return torch.where(x <= 0, 0., x)
-
-def relu_grad(
-    x:Tensor,  # input, any shape
-)->Tensor:     # 1. where x > 0, else 0. (same shape and dtype); NaN stays NaN
-    "Derivative of `relu`: 1 for x > 0, 0 otherwise (0 at x=0, like PyTorch)."
-    _check_float(x, 'relu_grad')
-    return _keep_nan(x, (x > 0).to(x.dtype))
-
-# %% ../nbs/01_activations.ipynb #b37f0176
-def _check_number(
-    value,                 # the argument to check
-    arg:str,               # its name, for the message
-    name:str,              # name of the calling function, for the message
-    nonzero:bool=False,    # refuse 0 too
-    allow_inf:bool=False,  # accept +inf and -inf (NaN never)
-)->float:                  # value as a float
+def _check_number(value, arg:str, name:str, nonzero:bool=False, allow_inf:bool=False)->float:
     "`value` as a float if it is a real number (not a bool), finite unless `allow_inf`, non-zero if `nonzero`."
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         hint = '; pass a Python number, e.g. t.item()' if isinstance(value, Tensor) else ''
@@ -185,62 +94,146 @@ def _check_number(
         raise ValueError(f"{name}: {arg} must be {need}, got {value!r}")
     return v
 
+def _check_dim(x:Tensor, dim, name:str)->int:
+    "`dim` as an int if it is an integer axis of `x`, else a `ValueError`."
+    n = max(x.ndim, 1)                                   # a 0-d tensor accepts dim 0 or -1, as in torch
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or not -n <= dim < n:
+        raise ValueError(f"{name}: dim must be an int in [{-n}, {n-1}] for a {x.ndim}-D tensor, got {dim!r}")
+    return int(dim)
+
+def _check_grad_output(x:Tensor, g, name:str)->Tensor:
+    "`g` if it is a floating-point tensor with the shape and device of `x`."
+    _check_float(g, name)
+    if g.shape != x.shape:
+        raise ValueError(f"{name}: grad_output must have the shape of x {tuple(x.shape)}, got {tuple(g.shape)}")
+    if g.device != x.device:
+        raise ValueError(f"{name}: grad_output is on device {g.device} but x is on device {x.device}")
+    return g
+
+def _check_approximate(approximate, name:str)->str:
+    "`approximate` if it is 'none' or 'tanh', else a `ValueError`."
+    if not isinstance(approximate, str) or approximate not in ('none', 'tanh'):
+        raise ValueError(f"{name}: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return approximate
+
+_RULES = dict(negative_slope=dict(), alpha=dict(), beta=dict(nonzero=True), threshold=dict(allow_inf=True))
+
+def _check(
+    name:str,   # the calling function, named in every message
+    x:Tensor,   # its input: must be a dense floating-point tensor
+    **args,     # its other arguments by name: negative_slope, alpha, beta, threshold, approximate, dim, grad_output
+):              # the other arguments, checked and converted: None, one value, or a tuple in the order given
+    "Check the arguments of the activation function `name`, raising a `TypeError` or `ValueError` that names the bad one."
+    _check_float(x, name)
+    out = []
+    for arg, v in args.items():
+        if arg in _RULES: out.append(_check_number(v, arg, name, **_RULES[arg]))
+        elif arg == 'dim': out.append(_check_dim(x, v, name))
+        elif arg == 'grad_output': out.append(_check_grad_output(x, v, name))
+        elif arg == 'approximate': out.append(_check_approximate(v, name))
+        else: raise TypeError(f"_check: no rule for the argument {arg!r} of {name}")
+    return None if not out else out[0] if len(out) == 1 else tuple(out)
+
+# %% ../nbs/01_activations.ipynb #310b9db5
+#| code-fold: true
+# the precision to compute in
+def _wide(x:Tensor)->Tensor:
+    "The tensor to compute with: half-precision inputs are widened to float32, as PyTorch's kernels do; others are returned as they are."
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+
+# %% ../nbs/01_activations.ipynb #aeb8ae51
+def _keep_nan(x:Tensor, out:Tensor)->Tensor:
+    "`out` (computed from `x` by comparisons, which turn NaN into 0 or 1), with NaN wherever `x` is NaN."
+    return torch.where(x.isnan(), x, out)
+
+# %% ../nbs/01_activations.ipynb #4c7bb8fe
+def step(x:Tensor)->Tensor:
+    "Heaviside step: 1 where x > 0, else 0 (0 at x=0, like `torch.heaviside(x, 0)`), same shape and dtype; NaN stays NaN."
+    _check('step', x)
+    return _keep_nan(x, (x > 0).to(x.dtype))
+
+def step_grad(x:Tensor)->Tensor:
+    "Derivative of `step`: 0 everywhere (undefined at x=0, where we also return 0); NaN stays NaN."
+    _check('step_grad', x)
+    return _keep_nan(x, torch.zeros_like(x))
+
+# %% ../nbs/01_activations.ipynb #4376b59f
+def sigmoid(x:Tensor)->Tensor:
+    "Logistic sigmoid 1/(1+exp(-x)), in [0, 1], same shape and dtype: never overflows, and autograd gives the true derivative."
+    _check('sigmoid', x)
+    z = _wide(x)
+    pos = z >= 0
+    e = torch.exp(torch.where(pos, -z, z))               # exp(-|z|) in (0, 1], with slope -1 at 0 like the pos branch
+    return torch.where(pos, 1 / (1 + e), e / (1 + e)).to(x.dtype)
+
+def sigmoid_grad(x:Tensor)->Tensor:
+    "Derivative of `sigmoid`: sigmoid(x) * sigmoid(-x)."
+    _check('sigmoid_grad', x)
+    z = _wide(x)
+    return (sigmoid(z) * sigmoid(-z)).to(x.dtype)
+
+# %% ../nbs/01_activations.ipynb #746043ad
+def tanh(x:Tensor)->Tensor:
+    "Hyperbolic tangent from `expm1`, in [-1, 1], same shape and dtype: no overflow, accurate near 0, true derivative under autograd."
+    _check('tanh', x)
+    z = _wide(x)
+    pos = z >= 0
+    m = torch.expm1(2 * torch.where(pos, -z, z))         # exp(-2|z|) - 1, in [-1, 0]
+    t = -m / (2 + m)                                     # tanh(|z|)
+    return torch.where(pos, t, -t).to(x.dtype)
+
+def tanh_grad(x:Tensor)->Tensor:
+    "Derivative of `tanh`: 1 - tanh(x)**2."
+    _check('tanh_grad', x)
+    return (1 - tanh(_wide(x)) ** 2).to(x.dtype)
+
+# %% ../nbs/01_activations.ipynb #24b08544
+def relu(x:Tensor)->Tensor:
+    "Rectified linear unit max(0, x), same shape and dtype, with slope 0 at x=0 under autograd like `F.relu`; NaN stays NaN."
+    _check('relu', x)
+    return torch.where(x <= 0, 0., x)
+
+def relu_grad(x:Tensor)->Tensor:
+    "Derivative of `relu`: 1. for x > 0, 0. otherwise (0 at x=0, like PyTorch); NaN stays NaN."
+    _check('relu_grad', x)
+    return _keep_nan(x, (x > 0).to(x.dtype))
+
 # %% ../nbs/01_activations.ipynb #3bceb801
-def leaky_relu(
-    x:Tensor,                    # input, any shape
-    negative_slope:float=0.01,   # slope for x <= 0
-)->Tensor:                       # same shape and dtype as x
+def leaky_relu(x:Tensor,                  # input, any shape
+               negative_slope:float=0.01, # the slope ν for x <= 0
+              )->Tensor:                  # same shape and dtype as x
     "Leaky ReLU: x for x > 0, negative_slope * x otherwise."
-    _check_float(x, 'leaky_relu')
-    negative_slope = _check_number(negative_slope, 'negative_slope', 'leaky_relu')
+    negative_slope = _check('leaky_relu', x, negative_slope=negative_slope)
     return torch.where(x > 0, x, x * negative_slope)
 
-def leaky_relu_grad(
-    x:Tensor,                    # input, any shape
-    negative_slope:float=0.01,   # slope for x <= 0
-)->Tensor:                       # same shape and dtype as x; NaN stays NaN
-    "Derivative of `leaky_relu`: 1 for x > 0, negative_slope otherwise."
-    _check_float(x, 'leaky_relu_grad')
-    negative_slope = _check_number(negative_slope, 'negative_slope', 'leaky_relu_grad')
+def leaky_relu_grad(x:Tensor, negative_slope:float=0.01)->Tensor:
+    "Derivative of `leaky_relu`: 1 for x > 0, negative_slope otherwise (same shape and dtype as x); NaN stays NaN."
+    negative_slope = _check('leaky_relu_grad', x, negative_slope=negative_slope)
     return _keep_nan(x, torch.where(x > 0, torch.ones_like(x), torch.full_like(x, negative_slope)))
 
 # %% ../nbs/01_activations.ipynb #615680e8
-def elu(
-    x:Tensor,          # input, any shape
-    alpha:float=1.0,   # the value approached as x -> -inf is -alpha
-)->Tensor:             # same shape and dtype as x
+def elu(x:Tensor,        # input, any shape
+        alpha:float=1.0, # the scale γ: the value approached as x -> -inf is -alpha
+       )->Tensor:        # same shape and dtype as x
     "Exponential linear unit: x for x > 0, alpha * (exp(x) - 1) otherwise."
-    _check_float(x, 'elu'); alpha = _check_number(alpha, 'alpha', 'elu')
+    alpha = _check('elu', x, alpha=alpha)
     z = _wide(x)
     neg = torch.where(z > 0, 0., z)    # z where the exponential branch is used, else 0
     return torch.where(z > 0, z, alpha * torch.expm1(neg)).to(x.dtype)
 
-def elu_grad(
-    x:Tensor,          # input, any shape
-    alpha:float=1.0,   # the value approached as x -> -inf is -alpha
-)->Tensor:             # same shape and dtype as x
-    "Derivative of `elu`: 1 for x > 0, alpha * exp(x) otherwise."
-    _check_float(x, 'elu_grad'); alpha = _check_number(alpha, 'alpha', 'elu_grad')
+def elu_grad(x:Tensor, alpha:float=1.0)->Tensor:
+    "Derivative of `elu`: 1 for x > 0, alpha * exp(x) otherwise (same shape and dtype as x)."
+    alpha = _check('elu_grad', x, alpha=alpha)
     z = _wide(x)
     neg = torch.where(z > 0, 0., z)
     return torch.where(z > 0, torch.ones_like(z), alpha * torch.exp(neg)).to(x.dtype)
 
-# %% ../nbs/01_activations.ipynb #c97dbffc
-def _check_approximate(
-    approximate:str,  # the value passed to gelu or gelu_grad
-    name:str,         # name of the calling function, for the message
-)->None:
-    "Raise a `ValueError` unless `approximate` is 'none' or 'tanh'."
-    if not isinstance(approximate, str) or approximate not in ('none', 'tanh'):
-        raise ValueError(f"{name}: approximate must be 'none' or 'tanh', got {approximate!r}")
-
 # %% ../nbs/01_activations.ipynb #cb908954
-def gelu(
-    x:Tensor,               # input, any shape
-    approximate:str='none', # 'none' (exact, with erf) or 'tanh' (the tanh approximation)
-)->Tensor:                  # same shape and dtype as x
+def gelu(x:Tensor,               # input, any shape
+         approximate:str='none', # 'none' (exact, with erf) or 'tanh' (the tanh approximation)
+        )->Tensor:               # same shape and dtype as x
     "Gaussian error linear unit x * Phi(x), exact or with the tanh approximation."
-    _check_float(x, 'gelu'); _check_approximate(approximate, 'gelu')
+    _check('gelu', x, approximate=approximate)
     z = _wide(x)
     if approximate == 'tanh':
         zc = z.clamp(-30, 30)                            # tanh(u) is exactly ±1 beyond; keeps zc**3 finite
@@ -248,12 +241,9 @@ def gelu(
     return (0.5 * z * (1 + torch.erf(z * math.sqrt(0.5)))).to(x.dtype)
 
 # %% ../nbs/01_activations.ipynb #6e175447
-def gelu_grad(
-    x:Tensor,               # input, any shape
-    approximate:str='none', # 'none' (exact, with erf) or 'tanh' (the tanh approximation)
-)->Tensor:                  # same shape and dtype as x
-    "Derivative of `gelu`: Phi(x) + x * phi(x), or the derivative of the tanh approximation."
-    _check_float(x, 'gelu_grad'); _check_approximate(approximate, 'gelu_grad')
+def gelu_grad(x:Tensor, approximate:str='none')->Tensor:
+    "Derivative of `gelu`: Phi(x) + x * phi(x), or the derivative of the tanh approximation (same shape and dtype as x)."
+    _check('gelu_grad', x, approximate=approximate)
     z = _wide(x)
     if approximate == 'tanh':
         z = z.clamp(-30, 30)                             # the derivative is exactly 1 (or 0) beyond
@@ -265,99 +255,66 @@ def gelu_grad(
     return (cdf + z * pdf).to(x.dtype)
 
 # %% ../nbs/01_activations.ipynb #204c9d27
-def silu(
-    x:Tensor,  # input, any shape
-)->Tensor:     # x * sigmoid(x) (same shape and dtype)
-    "Sigmoid linear unit (swish): x * sigmoid(x)."
-    _check_float(x, 'silu')
+def silu(x:Tensor)->Tensor:
+    "Sigmoid linear unit (swish): x * sigmoid(x), same shape and dtype."
+    _check('silu', x)
     z = _wide(x)
     return (z * sigmoid(z)).to(x.dtype)
 
-def silu_grad(
-    x:Tensor,  # input, any shape
-)->Tensor:     # silu'(x) (same shape and dtype)
+def silu_grad(x:Tensor)->Tensor:
     "Derivative of `silu`: sigmoid(x) * (1 + x * sigmoid(-x))."
-    _check_float(x, 'silu_grad')
+    _check('silu_grad', x)
     z = _wide(x)
     return (sigmoid(z) * (1 + z * sigmoid(-z))).to(x.dtype)
 
 # %% ../nbs/01_activations.ipynb #690c20f1
-def softplus(
-    x:Tensor,               # input, any shape
-    beta:float=1.0,         # sharpness: larger beta is closer to relu; must be non-zero
-    threshold:float=20.0,   # where beta * x > threshold, return x (the function is linear there)
-)->Tensor:                  # same shape and dtype as x
+def softplus(x:Tensor,             # input, any shape
+             beta:float=1.0,       # the sharpness ζ: larger is closer to relu; must be non-zero
+             threshold:float=20.0, # where beta * x > threshold, return x (the function is linear there)
+            )->Tensor:             # same shape and dtype as x
     "Softplus log(1 + exp(beta * x)) / beta, linear above `threshold` like `F.softplus`."
-    _check_float(x, 'softplus')
-    beta = _check_number(beta, 'beta', 'softplus', nonzero=True)
-    threshold = _check_number(threshold, 'threshold', 'softplus', allow_inf=True)
+    beta, threshold = _check('softplus', x, beta=beta, threshold=threshold)
     z = _wide(x)
     u = beta * z
     pos = u >= 0
-    e = torch.exp(torch.where(pos, -u, u))                               # exp(-|u|), in (0, 1]
+    e = torch.exp(torch.where(pos, -u, u))                       # exp(-|u|), in (0, 1]
     smooth = (torch.where(pos, u, 0.) + torch.log1p(e)) / beta   # log(1 + exp(u)) / beta
     return torch.where(u > threshold, z, smooth).to(x.dtype)
 
-def softplus_grad(
-    x:Tensor,               # input, any shape
-    beta:float=1.0,         # sharpness, as in `softplus`
-    threshold:float=20.0,   # where beta * x > threshold the derivative is 1
-)->Tensor:                  # same shape and dtype as x
-    "Derivative of `softplus`: sigmoid(beta * x), or 1 above the threshold."
-    _check_float(x, 'softplus_grad')
-    beta = _check_number(beta, 'beta', 'softplus_grad', nonzero=True)
-    threshold = _check_number(threshold, 'threshold', 'softplus_grad', allow_inf=True)
-    z = _wide(x)
-    u = beta * z
-    return torch.where(u > threshold, torch.ones_like(z), sigmoid(u)).to(x.dtype)
-
-# %% ../nbs/01_activations.ipynb #a8e692c6
-def _check_dim(
-    x:Tensor,  # the tensor softmax works on
-    dim:int,   # the axis asked for
-    name:str,  # name of the calling function, for the message
-)->int:        # dim as an int
-    "Raise a `ValueError` unless `dim` is an integer axis of `x`."
-    n = max(x.ndim, 1)                                   # a 0-d tensor accepts dim 0 or -1, as in torch
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or not -n <= dim < n:
-        raise ValueError(f"{name}: dim must be an int in [{-n}, {n-1}] for a {x.ndim}-D tensor, got {dim!r}")
-    return int(dim)
+def softplus_grad(x:Tensor, beta:float=1.0, threshold:float=20.0)->Tensor:
+    "Derivative of `softplus`: sigmoid(beta * x), or 1 above the threshold (same shape and dtype as x)."
+    beta, threshold = _check('softplus_grad', x, beta=beta, threshold=threshold)
+    u = beta * _wide(x)
+    return torch.where(u > threshold, torch.ones_like(u), sigmoid(u)).to(x.dtype)
 
 # %% ../nbs/01_activations.ipynb #e420d11a
-def softmax(
-    x:Tensor,     # scores (logits), any shape
-    dim:int=-1,   # the axis along which the outputs sum to 1
-)->Tensor:        # probabilities, same shape and dtype as x
+def softmax(x:Tensor,   # scores (logits), any shape
+            dim:int=-1, # the axis along which the outputs sum to 1
+           )->Tensor:   # probabilities, same shape and dtype as x
     "Softmax along `dim`, computed after subtracting the maximum so that exp never overflows."
-    _check_float(x, 'softmax'); dim = _check_dim(x, dim, 'softmax')
+    dim = _check('softmax', x, dim=dim)
     if x.numel() == 0: return x.clone()
     z = _wide(x)
     e = torch.exp(z - z.amax(dim, keepdim=True))
     return (e / e.sum(dim, keepdim=True)).to(x.dtype)
 
 # %% ../nbs/01_activations.ipynb #43f29bc6
-def softmax_jacobian(
-    x:Tensor,  # (C,) one vector of scores
-)->Tensor:     # (C, C) J[i, j] = d softmax(x)_i / d x_j
+def softmax_jacobian(x:Tensor, # (C,) one vector of scores
+                    )->Tensor: # (C, C): entry [i, j] is d softmax(x)_i / d x_j
     "Jacobian matrix of `softmax` for a single vector: diag(s) - s s^T."
-    _check_float(x, 'softmax_jacobian')
+    _check('softmax_jacobian', x)
     if x.ndim != 1: raise ValueError(f"softmax_jacobian: expected a 1-D tensor of shape (C,), got shape {tuple(x.shape)}")
     s = softmax(x)
     return torch.diag(s) - torch.outer(s, s)
 
 # %% ../nbs/01_activations.ipynb #04970652
-def softmax_grad(
-    x:Tensor,             # scores (logits), any shape
-    grad_output:Tensor,   # dJ/d softmax(x), same shape and device as x
-    dim:int=-1,           # the axis softmax was taken along
-)->Tensor:                # dJ/dx, same shape and dtype as x
+def softmax_grad(x:Tensor,           # scores (logits), any shape
+                 grad_output:Tensor, # dJ/d softmax(x), the gradient from above: same shape and device as x
+                 dim:int=-1,         # the axis softmax was taken along
+                )->Tensor:           # dJ/dx, same shape and dtype as x
     "Backward pass of `softmax`: s * (g - sum(g * s)) along `dim`, the product of g with the Jacobian."
-    _check_float(x, 'softmax_grad'); _check_float(grad_output, 'softmax_grad'); dim = _check_dim(x, dim, 'softmax_grad')
-    if grad_output.shape != x.shape:
-        raise ValueError(f"softmax_grad: grad_output must have the shape of x {tuple(x.shape)}, got {tuple(grad_output.shape)}")
-    if grad_output.device != x.device:
-        raise ValueError(f"softmax_grad: grad_output is on device {grad_output.device} but x is on device {x.device}")
-    z, g = _wide(x), _wide(grad_output.to(x.dtype))
+    g, dim = _check('softmax_grad', x, grad_output=grad_output, dim=dim)
+    z, g = _wide(x), _wide(g.to(x.dtype))
     s = softmax(z, dim)
     return (s * (g - (g * s).sum(dim, keepdim=True))).to(x.dtype)
 
@@ -377,28 +334,29 @@ def _grid(dtype:torch.dtype)->Tensor:
     pts = torch.tensor(ends + [-v for v in ends[1:]], dtype=torch.float64)
     return torch.cat([torch.randn(200, generator=g, dtype=torch.float64) * 6, pts]).to(dtype)
 
-def _autograd(f:Callable, x:Tensor)->Tensor:
+def _autograd(f:Callable, x:Tensor, what:str='the function')->Tensor:
     "The elementwise derivative of `f` at `x` by autograd (the gradient of sum(f(x)))."
     x = x.detach().clone().requires_grad_()
-    return torch.autograd.grad(f(x).sum(), x)[0]
+    out = f(x)
+    if not (isinstance(out, Tensor) and out.requires_grad):
+        raise Wrong(f'autograd cannot differentiate {what}: return a tensor computed from x with torch operations')
+    return torch.autograd.grad(out.sum(), x)[0]
 
 def _compare(got, want:Tensor, x:Tensor, what:str, relative:bool=False)->None:
-    "Raise `Wrong` unless `got` is a tensor like `x` (shape, dtype) that matches `want`, to relative precision if `relative`."
-    if not isinstance(got, Tensor): raise Wrong(f'{what} must be a tensor; got {type(got).__name__}')
-    if got.shape != x.shape: raise Wrong(f'{what} must have the shape of x, {tuple(x.shape)}; got {tuple(got.shape)}')
-    if got.dtype != x.dtype: raise Wrong(f'{what} must keep the dtype of x, {x.dtype}; got {got.dtype}')
-    got, want = got.detach(), want.to(x.dtype)
-    bad = want.isfinite() & ~got.isfinite()
-    if bad.any(): raise Wrong(f'{what} is {got[bad][0].item()} at x = {x[bad][0].item():g} ({x.dtype}), where the true value is finite')
-    tol = dict(rtol=1e-8, atol=1e-12) if x.dtype == torch.float64 else dict(rtol=1e-5, atol=1e-6)
-    if relative: tol['atol'] = torch.finfo(x.dtype).tiny     # tiny values must keep their digits too
+    "Raise `Wrong` unless `got` (a tensor of any float dtype, an array or a list) has the shape of `x` and matches `want` to float32 precision."
+    want = want.detach().to(x.dtype).double()
+    if isinstance(got, Tensor) and got.shape == x.shape and got.is_floating_point():
+        bad = want.isfinite() & ~got.detach().cpu().isfinite()
+        if bad.any(): raise Wrong(f'{what} is {got.detach()[bad][0].item()} at x = {x[bad][0].item():g} ({x.dtype}), where the true value is finite')
+    got = answer_tensor(got, what, shape=tuple(x.shape))
+    tol = dict(rtol=1e-5, atol=torch.finfo(torch.float32).tiny if relative else 1e-6)   # what a right float32 answer meets
     close = torch.isclose(got, want, **tol)
     if not close.all():
         i = (~close).nonzero()[0, 0]
         raise Wrong(f'{what} is wrong at x = {x[i].item():g} ({x.dtype}): you give {got[i].item():.6g}')
 
 @checker
-def check_mish_grad(mish_grad:Callable, # your derivative: a tensor x -> mish'(x), same shape and dtype
+def check_mish_grad(mish_grad:Callable, # your derivative: a tensor x -> mish'(x), same shape
                    )->Feedback:
     "Exercise 1 of chapter 01: the derivative of mish(x) = x tanh(softplus(x)), against autograd through `F.mish`."
     for dtype in (torch.float64, torch.float32):
@@ -420,8 +378,7 @@ def check_naive_zero(x_zero:float, # your prediction: the smallest x > 0 where t
                     )->Feedback:
     "Exercise 2 of chapter 01: where s (1 - s), with s = 1 / (1 + exp(-x)) in float32, first becomes exactly 0."
     if isinstance(x_zero, Tensor) and x_zero.numel() == 1: x_zero = x_zero.item()
-    if isinstance(x_zero, bool) or not isinstance(x_zero, numbers.Real) or not math.isfinite(x_zero):
-        raise Wrong(f'give one finite number; got {x_zero!r}')
+    x_zero = answer_number(x_zero, 'your prediction')
     if x_zero <= 0: raise Wrong('the question asks for the smallest x > 0; your number is not positive')
     ref = _naive_zero()
     if abs(x_zero - ref) <= 0.05: return 'once exp(-x) is below half the spacing of float32 at 1, 1 + exp(-x) rounds to 1, so s = 1 and 1 - s = 0'
@@ -435,7 +392,7 @@ def check_naive_zero(x_zero:float, # your prediction: the smallest x > 0 where t
                 'to round to 1 in float32? (torch.finfo(torch.float32).eps is the spacing of float32 at 1)')
 
 @checker
-def check_log_sigmoid(log_sigmoid:Callable, # your function: a tensor x -> log(sigmoid(x)), same shape and dtype
+def check_log_sigmoid(log_sigmoid:Callable, # your function: a tensor x -> log(sigmoid(x)), same shape
                      )->Feedback:
     "Exercise 3 of chapter 01: a stable log-sigmoid: its values against `F.logsigmoid`, and autograd through it, 0 included."
     for dtype in (torch.float64, torch.float32):
@@ -443,7 +400,7 @@ def check_log_sigmoid(log_sigmoid:Callable, # your function: a tensor x -> log(s
         _compare(log_sigmoid(x.clone()), F.logsigmoid(x.double()), x, 'your log_sigmoid(x)', relative=True)
     for dtype in (torch.float64, torch.float32):
         x = _grid(dtype)
-        _compare(_autograd(log_sigmoid, x), _autograd(F.logsigmoid, x.double()), x, 'autograd through your log_sigmoid', relative=True)
+        _compare(_autograd(log_sigmoid, x, 'your log_sigmoid'), _autograd(F.logsigmoid, x.double()), x, 'autograd through your log_sigmoid', relative=True)
     return 'stable values, and autograd through it gives the true derivative sigmoid(-x) everywhere, 0 included'
 
 @checker
@@ -460,10 +417,8 @@ def check_count_dead(count_dead:Callable, # your function: (layer, X) -> the num
         F.relu(layer(X)).sum().backward()                # autograd: a unit is dead when its bias gets no gradient
         want = int((layer.bias.grad == 0).sum())
         layer.zero_grad()
-        got = count_dead(layer, X.clone())
-        if isinstance(got, Tensor) and got.numel() == 1: got = got.item()
-        if isinstance(got, bool) or not isinstance(got, numbers.Real) or got != int(got):
-            raise Wrong(f'return a whole number of units; got {got!r}')
+        got = answer_number(count_dead(layer, X.clone()), 'the number of dead units')
+        if got != int(got): raise Wrong(f'return a whole number of units; got {got!r}')
         if got != want:
             raise Wrong(f'with the biases shifted by {shift:g}, you count {int(got)} dead units out of 40: '
                         f'{"too many" if got > want else "too few"}. A unit is dead when its pre-activation is <= 0 for every row of X')
