@@ -9,12 +9,33 @@ __all__ = ['numerical_grad', 'bowl', 'trajectory', 'plot_trajectories', 'rosenbr
 # %% ../nbs/03_gradient_descent.ipynb #d854ffc3
 import math
 import numbers
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable
 import torch
 from torch import Tensor
-import matplotlib.pyplot as plt
-import itertools
 from .data import check_lr, check_positive_int, DivergenceError, Feedback, Wrong, checker, answer_number
+
+# %% ../nbs/03_gradient_descent.ipynb #7c588ab4
+# input checks for numerical_grad (collapsed: the function below is the mathematics)
+def _check_numerical_grad(x, # the point: must be a real floating-point tensor
+                          h, # the half-width: None, or a positive finite number that does not vanish next to x
+                         ):
+    "`x` flattened, in float32 or float64 (float16 and bfloat16 are too coarse: float32), and `h`; a clear error otherwise."
+    if not isinstance(x, Tensor) or x.is_complex() or not x.is_floating_point():
+        raise TypeError(f"x must be a real floating-point tensor; got {type(x).__name__} {getattr(x, 'dtype', '')}")
+    dtype = x.dtype if x.dtype in (torch.float32, torch.float64) else torch.float32
+    h = (1e-6 if dtype == torch.float64 else 1e-3) if h is None else check_lr(h, 'h')
+    flat = x.detach().to(dtype).reshape(-1)
+    if ((flat + h) == flat).any() or ((flat - h) == flat).any():
+        raise ValueError(f"h={h:g} is too small for x in {dtype}: x + h rounds back to x; use a larger h")
+    return flat, h
+
+def _scalar(v)->Tensor:
+    "What `f` returned, as a 0-d tensor; a clear error unless it is one real number."
+    v = torch.as_tensor(v)
+    if v.numel() != 1 or v.is_complex():
+        raise ValueError(f"f must return a real scalar; got a {v.dtype} result of shape {tuple(v.shape)}")
+    return v.reshape(())
 
 # %% ../nbs/03_gradient_descent.ipynb #526830c3
 def numerical_grad(f:Callable, # function of one tensor that returns a scalar (a one-element tensor or a number)
@@ -22,25 +43,17 @@ def numerical_grad(f:Callable, # function of one tensor that returns a scalar (a
                    h:float|None=None, # half-width of the centred difference; None: 1e-6 in float64, 1e-3 in float32
                   )->Tensor: # same shape and dtype as `x`: the estimate of the gradient of f at x
     "Centred finite differences, one coordinate at a time: (f(x + h e_i) - f(x - h e_i)) / 2h, computed in float32 or float64."
-    if not isinstance(x, Tensor) or x.is_complex() or not x.is_floating_point():
-        raise TypeError(f"x must be a real floating-point tensor; got {type(x).__name__} {getattr(x, 'dtype', '')}")
-    dtype = x.dtype if x.dtype in (torch.float32, torch.float64) else torch.float32   # float16, bfloat16: too coarse
-    h = (1e-6 if dtype == torch.float64 else 1e-3) if h is None else check_lr(h, 'h')
-    flat = x.detach().to(dtype).reshape(-1)
-    if ((flat + h) == flat).any() or ((flat - h) == flat).any():
-        raise ValueError(f"h={h:g} is too small for x in {dtype}: x + h rounds back to x; use a larger h")
+    flat, h = _check_numerical_grad(x, h)                  # x as one flat vector, in float32 or float64
     grad = torch.zeros_like(flat)
     with torch.no_grad():
         for i in range(flat.numel()):
             e = torch.zeros_like(flat)
-            e[i] = h
-            diff = torch.as_tensor(f((flat + e).view(x.shape))) - torch.as_tensor(f((flat - e).view(x.shape)))
-            if diff.numel() != 1 or diff.is_complex():
-                raise ValueError(f"f must return a real scalar; got a {diff.dtype} result of shape {tuple(diff.shape)}")
-            grad[i] = diff.reshape(()) / (2 * h)
+            e[i] = h                                       # h e_i
+            grad[i] = (_scalar(f((flat + e).view(x.shape))) - _scalar(f((flat - e).view(x.shape)))) / (2 * h)
     return grad.view(x.shape).to(x.dtype)
 
-# %% ../nbs/03_gradient_descent.ipynb #1c180fb0
+# %% ../nbs/03_gradient_descent.ipynb #172d6bc9
+# input check shared by the surfaces of this chapter (collapsed: the functions are the mathematics)
 def _check_points(xy:Tensor, # what a surface was given
                   name:str, # the surface, for the message
                  ):
@@ -49,12 +62,36 @@ def _check_points(xy:Tensor, # what a surface was given
         raise TypeError(f"{name}: xy must be a real floating-point tensor; got {type(xy).__name__} {getattr(xy, 'dtype', '')}")
     if xy.ndim == 0 or xy.shape[-1] != 2: raise ValueError(f"{name}: xy must hold points (x, y), shape (..., 2); got shape {tuple(xy.shape)}")
 
+# %% ../nbs/03_gradient_descent.ipynb #1c180fb0
 def bowl(xy:Tensor, # (..., 2) points (x, y)
          scale:float=10., # curvature along y relative to x
         )->Tensor: # (...) the cost at each point
     "An ill-conditioned quadratic bowl, J(x, y) = (x^2 + scale * y^2) / 2, with its minimum 0 at (0, 0)."
     _check_points(xy, 'bowl')
     return 0.5 * (xy[..., 0] ** 2 + scale * xy[..., 1] ** 2)
+
+# %% ../nbs/03_gradient_descent.ipynb #9070e22a
+# input checks for trajectory and gd_steps (collapsed: the functions below are the descent)
+def _check_start(start, # the starting point (x, y)
+                 device=None, # where to put it
+                )->Tensor: # float64, shape (2,), a copy
+    "`start` as a float64 tensor (x, y) of finite numbers; a clear error otherwise."
+    try: xy = torch.as_tensor(start, dtype=torch.float64, device=device).detach().clone()
+    except (TypeError, ValueError, RuntimeError): raise TypeError(f"start must be a point (x, y) of two real numbers; got {start!r}") from None
+    if xy.shape != (2,): raise ValueError(f"start must be a point (x, y); got shape {tuple(xy.shape)}")
+    if not torch.isfinite(xy).all(): raise ValueError(f"start must be finite; got {xy.tolist()}")
+    return xy
+
+def _check_tol(tol)->float:
+    "`tol` as a float if 0 < tol < 1; a clear error otherwise."
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 < tol < 1:
+        raise ValueError(f"tol must be a number between 0 and 1 (the factor by which ‖θ‖ must shrink); got {tol!r}")
+    return float(tol)
+
+def _diverged(step, kwargs, xy, last)->DivergenceError:
+    "The error `trajectory` raises when the point overflows."
+    return DivergenceError(f"the optimizer diverged at step {step} with {kwargs}: the point overflowed to {xy.tolist()}; "
+                           f"the last finite point was {last.tolist()}. Try a smaller learning rate")
 
 # %% ../nbs/03_gradient_descent.ipynb #77cf92b2
 def trajectory(f:Callable, # cost of one point: f(xy) with xy of shape (2,) gives a scalar tensor
@@ -65,11 +102,8 @@ def trajectory(f:Callable, # cost of one point: f(xy) with xy of shape (2,) give
                **kwargs, # hyperparameters for the optimizer, e.g. lr=0.1
               )->Tensor: # (steps + 1, 2) the points visited, the start included, on the CPU
     "Run an optimizer on a function of two variables and return the points it visits."
+    xy = _check_start(start, device).requires_grad_()   # the parameters: one tensor (x, y)
     steps = check_positive_int(steps, 'steps')
-    try: xy = torch.as_tensor(start, dtype=torch.float64, device=device).detach().clone().requires_grad_()
-    except (TypeError, ValueError, RuntimeError): raise TypeError(f"start must be a point (x, y) of two real numbers; got {start!r}") from None
-    if xy.shape != (2,): raise ValueError(f"start must be a point (x, y); got shape {tuple(xy.shape)}")
-    if not torch.isfinite(xy).all(): raise ValueError(f"start must be finite; got {xy.tolist()}")
     if 'lr' in kwargs: check_lr(kwargs['lr'])          # torch.optim lets NaN through, and the path would be silently NaN
     opt = opt_func([xy], **kwargs)
     path = [xy.detach().clone()]
@@ -77,13 +111,12 @@ def trajectory(f:Callable, # cost of one point: f(xy) with xy of shape (2,) give
         opt.zero_grad()
         f(xy).backward()
         opt.step()
-        if not torch.isfinite(xy).all():
-            raise DivergenceError(f"the optimizer diverged at step {step} with {kwargs}: the point overflowed to {xy.tolist()}; "
-                                  f"the last finite point was {path[-1].tolist()}. Try a smaller learning rate")
+        if not torch.isfinite(xy).all(): raise _diverged(step, kwargs, xy, path[-1])
         path.append(xy.detach().clone())
     return torch.stack(path).cpu()
 
 # %% ../nbs/03_gradient_descent.ipynb #b187b8fc
+# a drawing tool: contour lines of f, each path on top with its end marked and its final cost in the legend
 def plot_trajectories(f:Callable, # cost of many points: f of shape (..., 2) gives shape (...)
                       paths:dict, # label -> (n, 2) tensor of visited points
                       xlim=(-2., 2.), # x range of the window
@@ -103,7 +136,9 @@ def plot_trajectories(f:Callable, # cost of many points: f of shape (..., 2) giv
         if not (isinstance(lim, (tuple, list)) and len(lim) == 2 and all(isinstance(v, numbers.Real) and math.isfinite(v) for v in lim) and lim[0] < lim[1]):
             raise ValueError(f"{name} must be a pair (low, high) of finite numbers with low < high; got {lim!r}")
     levels = check_positive_int(levels, 'levels')
-    if ax is None: _, ax = plt.subplots(figsize=(5, 4))
+    if ax is None:
+        import matplotlib.pyplot as plt                  # only when drawing: importing blobnn.descent stays light
+        _, ax = plt.subplots(figsize=(5, 4))
     gx, gy = torch.meshgrid(torch.linspace(*xlim, 80), torch.linspace(*ylim, 80), indexing='xy')
     z = f(torch.stack([gx, gy], -1).double())
     ax.contour(gx, gy, torch.log1p(z - z.min()), levels=levels, cmap='Greys', linewidths=0.6)
@@ -128,35 +163,39 @@ def rosenbrock(xy:Tensor, # (..., 2) points (x, y)
     _check_points(xy, 'rosenbrock')
     return (a - xy[..., 0]) ** 2 + b * (xy[..., 1] - xy[..., 0] ** 2) ** 2
 
+# %% ../nbs/03_gradient_descent.ipynb #bda78da6
+# input check for Quadratic (collapsed: the class below is the mathematics)
+def _check_quadratic(curvatures, angle)->tuple:
+    "The curvatures as a float64 tensor of two positive finite numbers, and the angle as a finite float; a clear error otherwise."
+    try: lam = torch.as_tensor(curvatures, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError): lam = None
+    if lam is None or lam.shape != (2,) or not torch.isfinite(lam).all() or (lam <= 0).any():
+        raise ValueError(f"curvatures must be two positive finite numbers; got {curvatures!r}")
+    if isinstance(angle, bool) or not isinstance(angle, numbers.Real) or not math.isfinite(angle):
+        raise ValueError(f"angle must be a finite number of radians; got {angle!r}")
+    return lam, float(angle)
+
 # %% ../nbs/03_gradient_descent.ipynb #242e6de2
 class Quadratic:
-    "The quadratic L(θ) = ½ θᵀAθ in two dimensions, A with eigenvalues `curvatures` along axes turned by `angle`."
+    "The quadratic J(θ) = ½ θᵀAθ in two dimensions, A with eigenvalues `curvatures` along axes turned by `angle`."
     def __init__(self,
                  curvatures=(1., 10.), # the two eigenvalues λ of A (positive): the curvature along each axis of the valley
                  angle:float=0., # rotation of those axes against the coordinate axes, in radians
                 ):
-        try: lam = torch.as_tensor(curvatures, dtype=torch.float64)
-        except (TypeError, ValueError, RuntimeError): lam = None
-        if lam is None or lam.shape != (2,) or not torch.isfinite(lam).all() or (lam <= 0).any():
-            raise ValueError(f"curvatures must be two positive finite numbers; got {curvatures!r}")
-        if isinstance(angle, bool) or not isinstance(angle, numbers.Real) or not math.isfinite(angle):
-            raise ValueError(f"angle must be a finite number of radians; got {angle!r}")
-        c, s = math.cos(angle), math.sin(angle)
+        self.curvatures, self.angle = _check_quadratic(curvatures, angle)
+        c, s = math.cos(self.angle), math.sin(self.angle)
         self.R = torch.tensor([[c, -s], [s, c]], dtype=torch.float64)   # columns: the eigenvectors
-        self.curvatures, self.angle = lam, float(angle)
-        A = self.R @ torch.diag(lam) @ self.R.T
+        A = self.R @ torch.diag(self.curvatures) @ self.R.T
         self.A = (A + A.T) / 2                                            # exactly symmetric
 
     @property
     def kappa(self)->float:
         "The condition number κ = λ_max / λ_min."
         return (self.curvatures.max() / self.curvatures.min()).item()
-
     @property
     def max_lr(self)->float:
         "The stability limit 2 / λ_max: gradient descent converges for 0 < α < max_lr and diverges above."
         return 2 / self.curvatures.max().item()
-
     @property
     def best_lr(self)->float:
         "The best fixed learning rate α* = 2 / (λ_min + λ_max)."
@@ -168,12 +207,10 @@ class Quadratic:
 
     def predicted_steps(self,
                         lr, # the learning rate α
-                        tol:float=1e-6, # the factor ε by which ‖θ‖ must shrink, 0 < tol < 1
-                       )->float: # ⌈ln ε / ln rate⌉ (1 if the rate is 0), or inf if the rate is 1 or more
+                        tol:float=1e-6, # the factor by which ‖θ‖ must shrink, 0 < tol < 1
+                       )->float: # ⌈ln tol / ln rate⌉ (1 if the rate is 0), or inf if the rate is 1 or more
         "Steps for ‖θ‖ to shrink by `tol`, from the rate: exact at α* from any start, an upper bound for other α."
-        r = self.rate(lr)
-        if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 < tol < 1:
-            raise ValueError(f"tol must be a number between 0 and 1 (the factor by which ‖θ‖ must shrink); got {tol!r}")
+        r, tol = self.rate(lr), _check_tol(tol)
         if r >= 1: return math.inf
         return 1 if r == 0 else math.ceil(math.log(tol) / math.log(r))
 
@@ -185,10 +222,25 @@ class Quadratic:
     def __call__(self, xy:Tensor)->Tensor:
         "The cost at each point of `xy`, shape (..., 2) -> (...)."
         _check_points(xy, 'Quadratic')
-        A = self.A.to(dtype=xy.dtype, device=xy.device)
-        return 0.5 * ((xy @ A) * xy).sum(-1)
+        return 0.5 * ((xy @ self.A.to(dtype=xy.dtype, device=xy.device)) * xy).sum(-1)
 
     def __repr__(self): return f"Quadratic(curvatures={self.curvatures.tolist()}, angle={self.angle:g})"
+
+# %% ../nbs/03_gradient_descent.ipynb #cb168080
+# input checks and messages for gd_steps (collapsed: the function below is the descent)
+def _check_gd_steps(q, lr, start, tol, max_steps, device)->tuple:
+    "`(θ₀, lr, tol, max_steps)` checked: a `Quadratic`, a positive rate, a finite start other than the minimum; a clear error otherwise."
+    if not isinstance(q, Quadratic): raise TypeError(f"q must be a Quadratic; got {type(q).__name__}")
+    th = _check_start(start, device)
+    if not th.any(): raise ValueError(f"start must be a finite point (x, y) other than the minimum (0, 0); got {th.tolist()}")
+    return th, check_lr(lr), _check_tol(tol), check_positive_int(max_steps, 'max_steps')
+
+def _gd_failed(q, lr, step, n, n0, tol=None)->Exception:
+    "The error `gd_steps` raises: a `DivergenceError` when ‖θ‖ blew up, a `RuntimeError` when it ran out of steps (`tol` given)."
+    if tol is None: return DivergenceError(f"gradient descent diverged at step {step} with lr={lr:g}: ‖θ‖ grew to {n:.3g} from {n0:.3g}; "
+                                           f"lr must be below 2/λ_max = {q.max_lr:.4g}")
+    return RuntimeError(f"gradient descent did not shrink ‖θ‖ by {tol:g} within max_steps={step} (it shrank to "
+                        f"{n / n0:.3g} of its start); raise max_steps, or lr (below 2/λ_max = {q.max_lr:.4g})")
 
 # %% ../nbs/03_gradient_descent.ipynb #0d8609f9
 def gd_steps(q:Quadratic, # the valley
@@ -199,26 +251,17 @@ def gd_steps(q:Quadratic, # the valley
              device=None, # where to run; the CPU if None
             )->int: # the number of steps taken
     "Run gradient descent θ ← θ - α Aθ on a quadratic until ‖θ‖ has shrunk by `tol`, and return how many steps it took."
-    if not isinstance(q, Quadratic): raise TypeError(f"q must be a Quadratic; got {type(q).__name__}")
-    lr, max_steps = check_lr(lr), check_positive_int(max_steps, 'max_steps')
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 < tol < 1:
-        raise ValueError(f"tol must be a number between 0 and 1 (the factor by which ‖θ‖ must shrink); got {tol!r}")
-    try: th = torch.as_tensor(start, dtype=torch.float64, device=device).clone()
-    except (TypeError, ValueError, RuntimeError): raise TypeError(f"start must be a point (x, y) of two real numbers; got {start!r}") from None
-    if th.shape != (2,) or not torch.isfinite(th).all() or not th.any():
-        raise ValueError(f"start must be a finite point (x, y) other than the minimum (0, 0); got {th.tolist()}")
+    th, lr, tol, max_steps = _check_gd_steps(q, lr, start, tol, max_steps, device)
     A, n0 = q.A.to(th.device), th.norm().item()
     for step in range(1, max_steps + 1):
-        th = th - lr * (A @ th)
+        th = th - lr * (A @ th)                       # the update rule
         n = th.norm().item()
         if n <= tol * n0: return step
-        if not n < 1e6 * n0:
-            raise DivergenceError(f"gradient descent diverged at step {step} with lr={lr:g}: ‖θ‖ grew to {n:.3g} from {n0:.3g}; "
-                                  f"lr must be below 2/λ_max = {q.max_lr:.4g}")
-    raise RuntimeError(f"gradient descent did not shrink ‖θ‖ by {tol:g} within max_steps={max_steps} (it shrank to "
-                       f"{n / n0:.3g} of its start); raise max_steps, or lr (below 2/λ_max = {q.max_lr:.4g})")
+        if not n < 1e6 * n0: raise _gd_failed(q, lr, step, n, n0)
+    raise _gd_failed(q, lr, step, n, n0, tol)
 
-# %% ../nbs/03_gradient_descent.ipynb #face7dce
+# %% ../nbs/03_gradient_descent.ipynb #0c8574f8
+# input checks for the schedules (collapsed: the functions below are the formulas)
 def _check_step(step, # what the schedule was given as the step
                )->int:
     "`step` as an `int` if it is a whole number >= 0; a clear `ValueError` otherwise."
@@ -226,15 +269,27 @@ def _check_step(step, # what the schedule was given as the step
         raise ValueError(f"step must be a whole number >= 0 (the steps taken so far); got {step!r}")
     return int(step)
 
+def _check_step_decay(step, lr, step_size, gamma)->tuple:
+    "The arguments of `step_decay`, checked: (step, lr, step_size, gamma)."
+    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 < gamma <= 1:
+        raise ValueError(f"gamma must be a decay factor, a number with 0 < gamma <= 1; got {gamma!r}")
+    return _check_step(step), check_lr(lr), check_positive_int(step_size, 'step_size'), gamma
+
+def _check_cosine(step, total, lr_max, lr_min)->tuple:
+    "The arguments of `cosine_lr`, checked: (step, total, lr_max, lr_min)."
+    step, total, lr_max = _check_step(step), check_positive_int(total, 'total'), check_lr(lr_max, 'lr_max')
+    if isinstance(lr_min, bool) or not isinstance(lr_min, numbers.Real) or not 0 <= lr_min <= lr_max:
+        raise ValueError(f"lr_min must be a number with 0 <= lr_min <= lr_max = {lr_max:g}; got {lr_min!r}")
+    return step, total, lr_max, lr_min
+
+# %% ../nbs/03_gradient_descent.ipynb #face7dce
 def step_decay(step:int, # the steps (or epochs) taken so far: 0, 1, 2, ...
                lr:float, # the starting learning rate α₀
                step_size:int, # multiply by gamma every step_size steps
-               gamma:float=0.1, # the decay factor γ, 0 < gamma <= 1
+               gamma:float=0.1, # the decay factor, 0 < gamma <= 1
               )->float: # the learning rate for this step
-    "Step decay α₀ γ^⌊step/step_size⌋: the rate `torch.optim.lr_scheduler.StepLR` gives after `step` calls of its `step()`."
-    step, lr, step_size = _check_step(step), check_lr(lr), check_positive_int(step_size, 'step_size')
-    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 < gamma <= 1:
-        raise ValueError(f"gamma must be a decay factor, a number with 0 < gamma <= 1; got {gamma!r}")
+    "Step decay α₀ · gamma^⌊step/step_size⌋: the rate `torch.optim.lr_scheduler.StepLR` gives after `step` calls of its `step()`."
+    step, lr, step_size, gamma = _check_step_decay(step, lr, step_size, gamma)
     return lr * gamma ** (step // step_size)
 
 def cosine_lr(step:int, # the steps taken so far: 0, 1, 2, ... (past total the rate rises again, as torch's does)
@@ -243,13 +298,12 @@ def cosine_lr(step:int, # the steps taken so far: 0, 1, 2, ... (past total the r
               lr_min:float=0., # the learning rate at step total, 0 <= lr_min <= lr_max
              )->float: # the learning rate for this step
     "Cosine annealing α_min + (α_max - α_min)(1 + cos(π step/total))/2, as `torch.optim.lr_scheduler.CosineAnnealingLR(T_max=total, eta_min=lr_min)`."
-    step, total, lr_max = _check_step(step), check_positive_int(total, 'total'), check_lr(lr_max, 'lr_max')
-    if isinstance(lr_min, bool) or not isinstance(lr_min, numbers.Real) or not 0 <= lr_min <= lr_max:
-        raise ValueError(f"lr_min must be a number with 0 <= lr_min <= lr_max = {lr_max:g}; got {lr_min!r}")
+    step, total, lr_max, lr_min = _check_cosine(step, total, lr_max, lr_min)
     return lr_min + (lr_max - lr_min) * (1 + math.cos(math.pi * step / total)) / 2
 
 # %% ../nbs/03_gradient_descent.ipynb #28a517ca
 #| code-fold: true
+# the checkers of the exercises below (collapsed: reading them gives the answers away)
 @checker
 def check_steps_kappa50(steps:int, # your prediction: the steps gradient descent at α* needs on a valley with κ = 50
                        )->Feedback:
@@ -292,12 +346,12 @@ def check_batch_noise(batch_noise:Callable, # your function: (G, B) -> E‖g_B �
         G = torch.randn(N, P, dtype=torch.float64, generator=g) * torch.tensor([1., 3., 0.5, 2.][:P], dtype=torch.float64) + 1
         exact = _all_batches_noise(G, B)
         got = answer_number(batch_noise(G.clone(), B), f'batch_noise(G, {B}) for G of shape ({N}, {P})')
-        if math.isclose(got, exact, rel_tol=1e-6, abs_tol=1e-12): continue
+        if math.isclose(got, exact, rel_tol=1e-5, abs_tol=1e-12): continue   # a float32 computation passes
         if B == N: raise Wrong(f'with B = N = {N} every batch is the whole set, so its gradient is exactly g; your answer is {got:.4g}')
-        sigma2 = ((G - G.mean(0)) ** 2).sum(1).mean().item()
-        if math.isclose(got, sigma2 / B, rel_tol=1e-6): raise Wrong('σ²/B is right for examples drawn with replacement; a batch never repeats an example, which lowers the noise a little (what happens at B = N?)')
+        s2 = ((G - G.mean(0)) ** 2).sum(1).mean().item()
+        if math.isclose(got, s2 / B, rel_tol=1e-5): raise Wrong('s²/B is right for examples drawn with replacement; a batch never repeats an example, which lowers the noise a little (what happens at B = N?)')
         raise Wrong(f'for N = {N}, P = {P}, B = {B}, the average of ‖g_B − g‖² over all {math.comb(N, B)} possible batches differs from your {got:.4g} '
-                    '(is σ² summed over the P parameters, and averaged over N, not N − 1?)')
+                    '(is s² summed over the P parameters, and averaged over N, not N − 1?)')
     return 'equal to the average over every possible batch'
 
 def _torch_warmup_cosine(total:int, lr_max:float, warmup:int)->list:
@@ -317,8 +371,8 @@ def check_warmup_cosine(warmup_cosine:Callable, # your schedule: (step, total, l
     for total, lr_max, warmup in ((20, 0.1, 5), (50, 0.3, 10), (12, 1., 2)):
         for t, ref in enumerate(_torch_warmup_cosine(total, lr_max, warmup)):
             got = answer_number(warmup_cosine(t, total, lr_max, warmup), f'the rate at step {t}')
-            if math.isclose(got, ref, rel_tol=1e-9, abs_tol=1e-12): continue
-            if t < warmup and math.isclose(got, lr_max * t / warmup, rel_tol=1e-9, abs_tol=1e-12):
+            if math.isclose(got, ref, rel_tol=1e-5, abs_tol=1e-7): continue    # a float32 answer passes
+            if t < warmup and math.isclose(got, lr_max * t / warmup, rel_tol=1e-5, abs_tol=1e-7):
                 raise Wrong('your warm-up starts at 0: step 0 would then not move at all. Start at lr_max/warmup and reach lr_max at step warmup − 1')
             part = 'warm-up' if t < warmup else 'cosine part'
             raise Wrong(f'with total={total}, lr_max={lr_max}, warmup={warmup}, step {t} (in the {part}) gives {got:.6g}, not the rate torch\'s schedulers give')
