@@ -10,16 +10,15 @@ __all__ = ['draw_mlp', 'init_coeffs', 'calc_preds', 'coeffs_to_sequential', 'cal
 # %% ../nbs/05_scratch_mlp.ipynb #2c34cd61
 import functools, math, numbers
 import torch
-import matplotlib.pyplot as plt
-from matplotlib.collections import LineCollection, PathCollection
-from matplotlib.patches import FancyArrowPatch
 from torch import nn, Tensor
 from .data import check_xy, check_positive_int, check_lr, check_divergence, DivergenceError, History
-from .data import make_blobs, split_data, checker, Wrong, Feedback
+from .data import make_blobs, split_data, checker, Wrong, Feedback, answer_number, answer_tensor
 from .activations import relu, sigmoid
 from .losses import l1_loss, binary_cross_entropy
 
 # %% ../nbs/05_scratch_mlp.ipynb #e07f0c4e
+#| code-fold: true
+# draw_mlp: plotting code, not the lesson (the figure below is what matters)
 def _check_sizes(sizes) -> list:
     "`sizes` as a list of layer widths, or a clear error: at least two positive ints."
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, '__len__') or len(sizes) < 2:
@@ -39,6 +38,8 @@ def draw_mlp(sizes, # layer widths from input to output, e.g. [2, 10, 1]: at lea
              max_nodes:int=8, # a wider layer shows its first `max_nodes - 1` units, a ⋮ gap and its last unit
             ): # the axes
     "Draw a fully connected network: a column of nodes per layer, with its name and width, and every edge between consecutive layers."
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
     sizes = _check_sizes(sizes)
     if not (isinstance(max_nodes, numbers.Integral) and not isinstance(max_nodes, bool) and max_nodes >= 3):
         raise ValueError(f"max_nodes must be a whole number of at least 3; got {max_nodes!r}")
@@ -62,34 +63,23 @@ def draw_mlp(sizes, # layer widths from input to output, e.g. [2, 10, 1]: at lea
     ax.axis('off')
     return ax
 
-
 # %% ../nbs/05_scratch_mlp.ipynb #5b94dd67
+#| code-fold: true
+# The argument checks of this chapter's functions (one `_check_…` helper per family), and small helpers that are not the lesson
 def _hidden_sizes(n_hidden) -> tuple:
     "`n_hidden` as a tuple of positive layer widths; an int means a single hidden layer."
     if not isinstance(n_hidden, (tuple, list)): return (check_positive_int(n_hidden, 'n_hidden'),)
     if not n_hidden: raise ValueError("n_hidden must be a positive whole number or a non-empty tuple of them (one per hidden layer); got ()")
     return tuple(check_positive_int(n, f'n_hidden[{i}]') for i, n in enumerate(n_hidden))
 
-# %% ../nbs/05_scratch_mlp.ipynb #94e765b0
-def init_coeffs(n_in:int, # d, the number of input features
-                n_hidden:int|tuple=20, # n_h, the hidden width; a tuple of widths gives several hidden layers
-                generator:torch.Generator|None=None, # CPU generator to draw from; torch's global generator if None
-                device=None, # where to put the coefficients (they are drawn on the CPU either way)
-                dtype:torch.dtype|None=None, # a real floating dtype; torch's default (float32) if None
-               )->tuple: # (W1 (d, n_h), ..., w_out (n_h, 1), bias ()), each with requires_grad
-    "Random starting coefficients, drawn as the blog post draws them: hidden layers first, then the output weights and bias."
+def _check_init(n_in, n_hidden, dtype) -> tuple:
+    "`init_coeffs`'s arguments, checked: (n_in, the hidden widths as a tuple), or a clear error."
     n_in = check_positive_int(n_in, 'n_in')
     if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
         raise TypeError(f"dtype must be a real floating-point dtype such as torch.float64; got {dtype!r}")
-    coeffs, prev = [], n_in
-    for n in _hidden_sizes(n_hidden):
-        coeffs.append((torch.rand(prev, n, generator=generator) - 0.5) / n)
-        prev = n
-    coeffs.append(torch.rand(prev, 1, generator=generator) - 0.3)
-    coeffs.append(torch.rand(1, generator=generator)[0])
-    return tuple(c.to(device=device, dtype=dtype).requires_grad_() for c in coeffs)
+    return n_in, _hidden_sizes(n_hidden)
 
-# %% ../nbs/05_scratch_mlp.ipynb #986bed31
+# ---- the network's functions (calc_preds, calc_loss, model_accuracy, calc_grads, coeffs_to_sequential)
 def _check_coeffs(coeffs) -> None:
     "Raise a clear error unless `coeffs` is (W1, ..., w_out, bias): finite real float tensors of one dtype and device, shapes chained."
     if not isinstance(coeffs, (tuple, list)) or len(coeffs) < 3 or not all(isinstance(c, Tensor) for c in coeffs):
@@ -146,6 +136,149 @@ def _check_Xy(coeffs, X:Tensor, y:Tensor) -> Tensor:
     _check_fit(coeffs, X)
     return _labels(y, X)
 
+def _check_finite_preds(p:Tensor) -> Tensor:
+    "`p`, or a clear error if some predictions are NaN or infinite (finite coefficients so large that the sums overflow)."
+    if not torch.isfinite(p).all(): raise ValueError(
+        "the predictions contain NaN: the coefficients are so large that the network's sums overflow (inf - inf)")
+    return p
+
+_LOSSES = {'mae': l1_loss, 'bce': binary_cross_entropy}
+
+def _loss_fn(loss):
+    "The loss function named by `loss` ('mae' or 'bce'), or `loss` itself if it is a function."
+    if isinstance(loss, str) and loss in _LOSSES: return _LOSSES[loss]
+    if callable(loss) and not isinstance(loss, str): return loss
+    raise ValueError(f"loss must be 'mae', 'bce' or a function (preds, targets) -> scalar; got {loss!r}")
+
+def _loss_name(loss) -> str:
+    "'mae' or 'bce' for the losses `calc_grads` can differentiate by hand; raise for any other."
+    for name, fn in _LOSSES.items():
+        if (isinstance(loss, str) and loss == name) or loss is fn: return name
+    raise ValueError(f"hand-written gradients exist for loss='mae' and loss='bce' only; got {loss!r} (use grads='autograd')")
+
+def _linear(weight:Tensor, # (out, in) weight to copy, torch's layout
+            bias:Tensor|None, # (out,) bias to copy, or None for a layer without bias
+           )->nn.Linear:
+    "An `nn.Linear` holding copies of `weight` and `bias`, made without drawing random numbers (on the `meta` device: shapes, no data)."
+    layer = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None, device='meta')
+    layer.weight = nn.Parameter(weight.detach().clone())
+    if bias is not None: layer.bias = nn.Parameter(bias.detach().clone())
+    return layer
+
+# ---- update_coeffs
+def _check_update(coeffs, lr) -> float:
+    "`update_coeffs`'s arguments, checked: the learning rate as a float, or a clear error (also for NaN or infinite gradients)."
+    lr = check_lr(lr)
+    _check_coeffs(coeffs)
+    for i, c in enumerate(coeffs):
+        if c.grad is not None and not torch.isfinite(c.grad).all():
+            raise ValueError(f"coeffs[{i}].grad contains NaN or infinite values; the step would wreck the coefficients")
+    return lr
+
+# ---- execute_epoch and train_model
+def _check_grads_arg(grads, loss) -> None:
+    "Raise a clear error unless `grads` is 'autograd', or 'hand' with a loss `calc_grads` can differentiate."
+    if not (isinstance(grads, str) and grads in ('autograd', 'hand')): raise ValueError(f"grads must be 'autograd' or 'hand'; got {grads!r}")
+    if grads == 'hand': _loss_name(loss)
+
+def _check_trainable(coeffs) -> None:
+    "Raise a clear error if no coefficient has `requires_grad` set: training would change nothing."
+    if not any(c.requires_grad for c in coeffs): raise ValueError(
+        "none of the coefficients has requires_grad set, so training would change nothing (a coefficient without it stays frozen); "
+        "use init_coeffs, or call .requires_grad_() on the ones to train")
+
+def _check_loss_value(l) -> Tensor:
+    "`l`, or a clear error if a loss function returned something other than a one-element tensor."
+    if not isinstance(l, Tensor) or l.numel() != 1: raise TypeError(f"the loss function must return a one-element tensor; got {l!r:.80}")
+    return l
+
+def _check_epoch(coeffs, X, y, lr, loss, grads) -> tuple:
+    "`execute_epoch`'s arguments, checked: (the loss function, lr as a float, y as 0./1. in the dtype of X), or a clear error."
+    loss_fn, lr = _loss_fn(loss), check_lr(lr)
+    _check_grads_arg(grads, loss_fn)
+    y = _check_Xy(coeffs, X, y)
+    _check_trainable(coeffs)
+    return loss_fn, lr, y
+
+def _restore(coeffs, saved) -> None:
+    "Copy the `saved` values back into `coeffs`, in place."
+    with torch.no_grad():
+        for c, s in zip(coeffs, saved): c.copy_(s)
+
+def _check_blowup(coeffs, before, l:float, lr:float) -> None:
+    "After `execute_epoch`'s step: if the cost or a coefficient is not finite, put the coefficients back and raise `DivergenceError`."
+    if not (math.isfinite(l) and torch.stack([torch.isfinite(c).all() for c in coeffs]).all()):
+        _restore(coeffs, before)
+        raise DivergenceError(f"the epoch blew up with lr={lr:g} (cost {l:.4g}, or NaN/infinite coefficients after the step); "
+                              "the coefficients are back where the epoch started; try a smaller learning rate")
+
+def _check_valid(valid, X:Tensor) -> tuple:
+    "`valid` as (X_valid, y_valid with 0./1. labels in the dtype of X_valid), or a clear error."
+    if not (isinstance(valid, (tuple, list)) and len(valid) == 2):
+        raise TypeError(f"valid must be a pair (X_valid, y_valid); got {type(valid).__name__}")
+    try: check_xy(*valid)
+    except (TypeError, ValueError) as e: raise type(e)(f"valid: {e}") from None
+    X_valid, y_valid = valid
+    if X_valid.shape[1] != X.shape[1]: raise ValueError(f"valid: X_valid must have the {X.shape[1]} features of X; got {X_valid.shape[1]}")
+    return X_valid, _labels(y_valid, X_valid, 'y_valid')
+
+def _check_train(X, y, epochs, lr, loss, grads, valid) -> tuple:
+    "`train_model`'s arguments, checked: (loss function, epochs, lr, y as 0./1. in the dtype of X, valid or None), or a clear error."
+    loss_fn, epochs, lr = _loss_fn(loss), check_positive_int(epochs, 'epochs'), check_lr(lr)
+    _check_grads_arg(grads, loss_fn)
+    check_xy(X, y)
+    y = _labels(y, X)
+    if valid is not None: valid = _check_valid(valid, X)
+    return loss_fn, epochs, lr, y, valid
+
+def _copy_coeffs(coeffs) -> tuple:
+    "Checked, detached copies of `coeffs` that keep each one's `requires_grad`: `train_model` never trains the caller's tensors."
+    _check_coeffs(coeffs)
+    return tuple(c.detach().clone().requires_grad_(c.requires_grad) for c in coeffs)
+
+def _check_start(coeffs, X, valid) -> None:
+    "Raise a clear error unless the starting coefficients fit `X` (and `X_valid`) and at least one of them is trainable."
+    _check_fit(coeffs, X)
+    if valid is not None: _check_fit(coeffs, valid[0], 'X_valid')
+    _check_trainable(coeffs)
+
+def _evaluate(coeffs, X, y, loss_fn) -> tuple[float, float]:
+    "Cost and accuracy of the network on (X, y) without gradients or checks; NaN, NaN if the predictions blew up."
+    with torch.no_grad():
+        p = _forward(coeffs, X)
+        if not torch.isfinite(p).all(): return math.nan, math.nan
+        return loss_fn(p, y).item(), _accuracy(p, y)
+
+def _after_epoch(history, coeffs, before, valid, loss_fn, lr, epoch) -> None:
+    "Validation scores into `history`; if the epoch blew up, the coefficients put back and `DivergenceError` raised, carrying them and the history."
+    try:
+        check_divergence(history.train_loss[-1], history.train_loss[0], lr, epoch, coeffs)
+        if valid is not None:
+            vl, va = _evaluate(coeffs, *valid, loss_fn)
+            history.valid_loss.append(vl); history.valid_acc.append(va)
+            if not math.isfinite(vl): check_divergence(vl, history.train_loss[0], lr, epoch)
+    except DivergenceError as e:
+        _restore(coeffs, before)
+        e.coeffs, e.history = coeffs, history
+        raise
+
+# %% ../nbs/05_scratch_mlp.ipynb #94e765b0
+def init_coeffs(n_in:int, # d, the number of input features
+                n_hidden:int|tuple=20, # n_h, the hidden width; a tuple of widths gives several hidden layers
+                generator:torch.Generator|None=None, # CPU generator to draw from; torch's global generator if None
+                device=None, # where to put the coefficients (they are drawn on the CPU either way)
+                dtype:torch.dtype|None=None, # a real floating dtype; torch's default (float32) if None
+               )->tuple: # (W1 (d, n_h), ..., w_out (n_h, 1), bias ()), each with requires_grad
+    "Random starting coefficients, drawn as the original code draws them: hidden layers first, then the output weights and bias."
+    n_in, widths = _check_init(n_in, n_hidden, dtype)
+    coeffs, prev = [], n_in
+    for n in widths:                                                # each hidden layer: uniform on [-0.5/n, 0.5/n)
+        coeffs.append((torch.rand(prev, n, generator=generator) - 0.5) / n)
+        prev = n
+    coeffs.append(torch.rand(prev, 1, generator=generator) - 0.3)  # output weights: uniform on [-0.3, 0.7)
+    coeffs.append(torch.rand(1, generator=generator)[0])            # output bias: a number in [0, 1)
+    return tuple(c.to(device=device, dtype=dtype).requires_grad_() for c in coeffs)
+
 # %% ../nbs/05_scratch_mlp.ipynb #f2c6f991
 def _forward(coeffs:tuple, X:Tensor) -> Tensor:
     "The forward pass without checks: ReLU hidden layer(s) without bias, then one sigmoid output unit with a bias."
@@ -154,30 +287,14 @@ def _forward(coeffs:tuple, X:Tensor) -> Tensor:
     for W in hidden: A = relu(A @ W)
     return sigmoid(A @ w_out + bias)
 
-def _check_finite_preds(p:Tensor) -> None:
-    "Raise a clear error if some predictions are NaN or infinite (finite coefficients so large that the sums overflow)."
-    if not torch.isfinite(p).all(): raise ValueError(
-        "the predictions contain NaN: the coefficients are so large that the network's sums overflow (inf - inf)")
-
 def calc_preds(coeffs:tuple, # (W1, ..., w_out, bias), as `init_coeffs` returns
                X:Tensor, # (N, d) features
               )->Tensor: # (N, 1) probabilities of class 1
     "The forward pass: ReLU hidden layer(s) without bias, then one sigmoid output unit with a bias."
     _check_X(coeffs, X)
-    p = _forward(coeffs, X)
-    _check_finite_preds(p)
-    return p
+    return _check_finite_preds(_forward(coeffs, X))
 
 # %% ../nbs/05_scratch_mlp.ipynb #04840158
-def _linear(weight:Tensor, # (out, in) weight to copy, torch's layout
-            bias:Tensor|None, # (out,) bias to copy, or None for a layer without bias
-           )->nn.Linear:
-    "An `nn.Linear` holding copies of `weight` and `bias`, made without drawing random numbers."
-    layer = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None, device='meta')  # shapes only, no data
-    layer.weight = nn.Parameter(weight.detach().clone())
-    if bias is not None: layer.bias = nn.Parameter(bias.detach().clone())
-    return layer
-
 def coeffs_to_sequential(coeffs:tuple, # (W1, ..., w_out, bias), as `init_coeffs` returns
                         )->nn.Sequential: # Linear(bias=False)+ReLU per hidden layer, then Linear+Sigmoid
     "An `nn.Sequential` that computes what `calc_preds` computes, holding transposed copies of `coeffs` (`nn.Linear` stores (out, in))."
@@ -188,27 +305,16 @@ def coeffs_to_sequential(coeffs:tuple, # (W1, ..., w_out, bias), as `init_coeffs
     layers += [_linear(w_out.T, bias.reshape(1)), nn.Sigmoid()]
     return nn.Sequential(*layers)
 
-# %% ../nbs/05_scratch_mlp.ipynb #da560897
-_LOSSES = {'mae': l1_loss, 'bce': binary_cross_entropy}
-
-def _loss_fn(loss):
-    "The loss function named by `loss` ('mae' or 'bce'), or `loss` itself if it is a function."
-    if isinstance(loss, str) and loss in _LOSSES: return _LOSSES[loss]
-    if callable(loss) and not isinstance(loss, str): return loss
-    raise ValueError(f"loss must be 'mae', 'bce' or a function (preds, targets) -> scalar; got {loss!r}")
-
 # %% ../nbs/05_scratch_mlp.ipynb #d00ef729
 def calc_loss(coeffs:tuple, # (W1, ..., w_out, bias)
               X:Tensor, # (N, d) features
               y:Tensor, # (N, 1) labels, 0 or 1
-              loss='mae', # 'mae' (the blog post's choice), 'bce', or a function (preds, targets) -> scalar
+              loss='mae', # 'mae' (the original's choice), 'bce', or a function (preds, targets) -> scalar
              )->Tensor: # the cost J, a scalar differentiable with respect to the coefficients
     "The cost of the network's predictions for `X` against the labels `y`."
     loss_fn = _loss_fn(loss)
     y = _check_Xy(coeffs, X, y)
-    p = _forward(coeffs, X)
-    _check_finite_preds(p)
-    return loss_fn(p, y)
+    return loss_fn(_check_finite_preds(_forward(coeffs, X)), y)
 
 # %% ../nbs/05_scratch_mlp.ipynb #98cdcdc9
 def _update(coeffs:tuple, lr:float) -> None:
@@ -223,12 +329,7 @@ def update_coeffs(coeffs:tuple, # (W1, ..., w_out, bias), updated in place
                   lr:float, # the learning rate α, a positive finite number
                  )->None:
     "One gradient-descent step in place, `c -= lr * c.grad`, then zero each gradient."
-    lr = check_lr(lr)
-    _check_coeffs(coeffs)
-    grads = [(i, c.grad) for i, c in enumerate(coeffs) if c.grad is not None]
-    for i, g in grads:
-        if not torch.isfinite(g).all(): raise ValueError(f"coeffs[{i}].grad contains NaN or infinite values; the step would wreck the coefficients")
-    _update(coeffs, lr)
+    _update(coeffs, _check_update(coeffs, lr))
 
 # %% ../nbs/05_scratch_mlp.ipynb #62d27cb9
 def _accuracy(p:Tensor, y:Tensor) -> float:
@@ -240,20 +341,13 @@ def _step(coeffs, X, y, lr, loss_fn, grads) -> tuple[Tensor, Tensor]:
     if grads == 'hand': p, gs = _backprop(coeffs, X, y, _loss_name(loss_fn))
     else: p = _forward(coeffs, X)
     if not torch.isfinite(p).all(): return p.new_tensor(math.nan), p.detach()  # blown up: no step, the caller raises
-    l = loss_fn(p, y)
-    if not isinstance(l, Tensor) or l.numel() != 1: raise TypeError(f"the loss function must return a one-element tensor; got {l!r:.80}")
+    l = _check_loss_value(loss_fn(p, y))
     if grads == 'hand':
         for c, g in zip(coeffs, gs):
             if c.requires_grad: c.grad = g
     else: l.backward()
     _update(coeffs, lr)
     return l.detach(), p.detach()
-
-def _check_trainable(coeffs) -> None:
-    "Raise a clear error if no coefficient has `requires_grad` set: training would change nothing."
-    if not any(c.requires_grad for c in coeffs): raise ValueError(
-        "none of the coefficients has requires_grad set, so training would change nothing (a coefficient without it stays frozen); "
-        "use init_coeffs, or call .requires_grad_() on the ones to train")
 
 def execute_epoch(coeffs:tuple, # (W1, ..., w_out, bias), updated in place
                   X:Tensor, # (N, d) training features
@@ -263,51 +357,11 @@ def execute_epoch(coeffs:tuple, # (W1, ..., w_out, bias), updated in place
                   grads:str='autograd', # 'autograd' (loss.backward()) or 'hand' (`calc_grads`)
                  )->float: # the training cost before the step
     "One epoch of full-batch gradient descent: cost, gradients, update; on a blow-up the coefficients are put back and `DivergenceError` raised."
-    loss_fn, lr = _loss_fn(loss), check_lr(lr)
-    _check_grads_arg(grads, loss_fn)
-    y = _check_Xy(coeffs, X, y)
-    _check_trainable(coeffs)
-    before = [c.detach().clone() for c in coeffs]
+    loss_fn, lr, y = _check_epoch(coeffs, X, y, lr, loss, grads)
+    before = [c.detach().clone() for c in coeffs]     # to put back if the step blows up
     l = _step(coeffs, X, y, lr, loss_fn, grads)[0].item()
-    if not (math.isfinite(l) and torch.stack([torch.isfinite(c).all() for c in coeffs]).all()):
-        _restore(coeffs, before)
-        raise DivergenceError(f"the epoch blew up with lr={lr:g} (cost {l:.4g}, or NaN/infinite coefficients after the step); "
-                              "the coefficients are back where the epoch started; try a smaller learning rate")
+    _check_blowup(coeffs, before, l, lr)
     return l
-
-# %% ../nbs/05_scratch_mlp.ipynb #a0e1a235
-def _loss_name(loss) -> str:
-    "'mae' or 'bce' for the losses `calc_grads` can differentiate by hand; raise for any other."
-    for name, fn in _LOSSES.items():
-        if (isinstance(loss, str) and loss == name) or loss is fn: return name
-    raise ValueError(f"hand-written gradients exist for loss='mae' and loss='bce' only; got {loss!r} (use grads='autograd')")
-
-def _check_grads_arg(grads, loss) -> None:
-    "Raise a clear error unless `grads` is 'autograd', or 'hand' with a loss `calc_grads` can differentiate."
-    if not (isinstance(grads, str) and grads in ('autograd', 'hand')): raise ValueError(f"grads must be 'autograd' or 'hand'; got {grads!r}")
-    if grads == 'hand': _loss_name(loss)
-
-def _restore(coeffs, saved) -> None:
-    "Copy the `saved` values back into `coeffs`, in place."
-    with torch.no_grad():
-        for c, s in zip(coeffs, saved): c.copy_(s)
-
-def _check_valid(valid, X:Tensor) -> tuple:
-    "`valid` as (X_valid, y_valid with 0./1. labels in the dtype of X_valid), or a clear error."
-    if not (isinstance(valid, (tuple, list)) and len(valid) == 2):
-        raise TypeError(f"valid must be a pair (X_valid, y_valid); got {type(valid).__name__}")
-    try: check_xy(*valid)
-    except (TypeError, ValueError) as e: raise type(e)(f"valid: {e}") from None
-    X_valid, y_valid = valid
-    if X_valid.shape[1] != X.shape[1]: raise ValueError(f"valid: X_valid must have the {X.shape[1]} features of X; got {X_valid.shape[1]}")
-    return X_valid, _labels(y_valid, X_valid, 'y_valid')
-
-def _evaluate(coeffs, X, y, loss_fn) -> tuple[float, float]:
-    "Cost and accuracy of the network on (X, y) without gradients or checks; NaN, NaN if the predictions blew up."
-    with torch.no_grad():
-        p = _forward(coeffs, X)
-        if not torch.isfinite(p).all(): return math.nan, math.nan
-        return loss_fn(p, y).item(), _accuracy(p, y)
 
 # %% ../nbs/05_scratch_mlp.ipynb #f67597c2
 def train_model(X:Tensor, # (N, d) training features
@@ -320,39 +374,20 @@ def train_model(X:Tensor, # (N, d) training features
                 coeffs:tuple|None=None, # start from a copy of these instead of `init_coeffs` (`n_hidden` is then ignored)
                 valid:tuple|None=None, # (X_valid, y_valid), scored after every epoch
                 generator:torch.Generator|None=None, # CPU generator for `init_coeffs`; torch's global generator if None
-                verbose:bool=False, # print each epoch's training cost, as the blog post does
+                verbose:bool=False, # print each epoch's training cost, as the original code does
                )->tuple: # (coeffs, `History`)
     "Train the network by full-batch gradient descent; raises `DivergenceError` (with the coefficients from before the bad epoch) if it blows up."
-    loss_fn, epochs, lr = _loss_fn(loss), check_positive_int(epochs, 'epochs'), check_lr(lr)
-    _check_grads_arg(grads, loss_fn)
-    check_xy(X, y)
-    y = _labels(y, X)
-    if valid is not None: valid = _check_valid(valid, X)
+    loss_fn, epochs, lr, y, valid = _check_train(X, y, epochs, lr, loss, grads, valid)
     if coeffs is None: coeffs = init_coeffs(X.shape[1], n_hidden, generator, device=X.device, dtype=X.dtype)
-    else:
-        _check_coeffs(coeffs)
-        coeffs = tuple(c.detach().clone().requires_grad_(c.requires_grad) for c in coeffs)
-    _check_fit(coeffs, X)
-    if valid is not None: _check_fit(coeffs, valid[0], 'X_valid')
-    _check_trainable(coeffs)
-    history, start = History(), None
+    else: coeffs = _copy_coeffs(coeffs)               # train a copy, never the caller's tensors
+    _check_start(coeffs, X, valid)
+    history = History()
     for epoch in range(1, epochs + 1):
-        before = [c.detach().clone() for c in coeffs]
+        before = [c.detach().clone() for c in coeffs]  # to put back if this epoch blows up
         l, p = _step(coeffs, X, y, lr, loss_fn, grads)
-        l = l.item()
-        start = l if start is None else start
-        history.train_loss.append(l); history.train_acc.append(_accuracy(p, y))
-        try:
-            check_divergence(l, start, lr, epoch, coeffs)
-            if valid is not None:
-                vl, va = _evaluate(coeffs, *valid, loss_fn)
-                history.valid_loss.append(vl); history.valid_acc.append(va)
-                if not math.isfinite(vl): check_divergence(vl, start, lr, epoch)
-        except DivergenceError as e:
-            _restore(coeffs, before)
-            e.coeffs, e.history = coeffs, history
-            raise
-        if verbose: print(f"{l:.3f}", end='; ')
+        history.train_loss.append(l.item()); history.train_acc.append(_accuracy(p, y))
+        _after_epoch(history, coeffs, before, valid, loss_fn, lr, epoch)  # validation scores; DivergenceError if it blew up
+        if verbose: print(f"{l.item():.3f}", end='; ')
     if verbose: print()
     return coeffs, history
 
@@ -363,11 +398,12 @@ def model_accuracy(coeffs:tuple, # (W1, ..., w_out, bias)
                   )->float: # share of correct predictions, in [0, 1]
     "Accuracy of the network on (`X`, `y`), predicting class 1 when the probability is above 0.5."
     y = _check_Xy(coeffs, X, y)
-    with torch.no_grad(): p = _forward(coeffs, X)
-    _check_finite_preds(p)
+    with torch.no_grad(): p = _check_finite_preds(_forward(coeffs, X))
     return _accuracy(p, y)
 
 # %% ../nbs/05_scratch_mlp.ipynb #47ec4e75
+#| code-fold: true
+# draw_graph: plotting code, not the lesson
 def draw_graph(nodes:dict, # node text -> (x, y) position, in data units (matplotlib mathtext such as '$z_1$' works)
                edges:list, # (from, to, above, below) per edge: node texts, and the texts written on either side of the edge
                ax=None, # matplotlib axes to draw on; a new figure if None
@@ -375,6 +411,8 @@ def draw_graph(nodes:dict, # node text -> (x, y) position, in data units (matplo
                fontsize:float=8, # size of the edge texts; node texts are a little larger
               ): # the axes
     "Draw a computation graph: boxed nodes, arrows between them, and two texts per edge (e.g. forward value above, gradient below)."
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch
     if not isinstance(nodes, dict) or not nodes: raise ValueError(f"nodes must be a non-empty dict {{text: (x, y)}}; got {nodes!r:.80}")
     for name, p in nodes.items():
         if not (isinstance(p, (tuple, list)) and len(p) == 2 and all(isinstance(v, numbers.Real) and math.isfinite(v) for v in p)):
@@ -402,7 +440,6 @@ def draw_graph(nodes:dict, # node text -> (x, y) position, in data units (matplo
     ax.axis('off')
     return ax
 
-
 # %% ../nbs/05_scratch_mlp.ipynb #d25cd5df
 def _output_delta(p:Tensor, # (N, 1) predicted probabilities
                   y:Tensor, # (N, 1) labels
@@ -417,12 +454,12 @@ def _backprop(coeffs, X, y, loss:str) -> tuple[Tensor, tuple]:
     "The predictions and the gradients of the cost for every coefficient, by the chain rule; no checks, no autograd."
     *hidden, w_out, bias = coeffs
     with torch.no_grad():
-        As = [X]                                      # A[0] = X, A[1], ..., A[K]: the input of each layer
+        As = [X]                                      # A[0] = X, A[1], ..., A[K-1]: the input of each layer with weights
         for W in hidden: As.append(relu(As[-1] @ W))
         p = sigmoid(As[-1] @ w_out + bias)
         delta = _output_delta(p, y, loss)             # dJ/dz, (N, 1)
         grads = [delta.sum().reshape(bias.shape), As[-1].T @ delta]  # bias, then output weights
-        G = delta @ w_out.T                           # dJ/dA[K]
+        G = delta @ w_out.T                           # dJ/dA[K-1]
         for k in reversed(range(len(hidden))):        # hidden[k] is W[k+1], from A[k] to A[k+1]
             G = G * (As[k + 1] > 0)                   # dJ/dZ[k+1]: the ReLU passes gradient where its output is positive
             grads.append(As[k].T @ G)                 # dJ/dW[k+1]
@@ -445,6 +482,13 @@ def calc_grads(coeffs:tuple, # (W1, ..., w_out, bias)
 
 # %% ../nbs/05_scratch_mlp.ipynb #a306cb8c
 #| code-fold: true
+# the checkers of the exercises: they compute the reference answers, so reading them gives the answers away
+def _count(x, what:str) -> int:
+    "A learner's count as an int: any whole number (int, float, numpy, one-element tensor), or `Wrong`."
+    v = answer_number(x, what)
+    if not v.is_integer(): raise Wrong(f'give {what} as a whole number; got {x!r:.60}')
+    return int(v)
+
 @checker
 def check_grad_W1(grad_W1, # your function: (x (1, 2), y (1, 1), (W1, w, b)) -> dℓ/dW1 of shape (2, 2), BCE loss
                  )->Feedback:
@@ -457,14 +501,12 @@ def check_grad_W1(grad_W1, # your function: (x (1, 2), y (1, 1), (W1, w, b)) -> 
         leaves = tuple(c.clone().requires_grad_() for c in coeffs)
         binary_cross_entropy(_forward(leaves, x), y).backward()
         ref = leaves[0].grad
-        got = grad_W1(x.clone(), y.clone(), tuple(c.clone() for c in coeffs))
-        if not isinstance(got, Tensor): raise Wrong(f'return a tensor of the shape of W1, (2, 2); got {type(got).__name__}')
-        if got.shape != (2, 2): raise Wrong(f'dℓ/dW1 has the shape of W1, (2, 2); got {tuple(got.shape)}')
-        if torch.allclose(got.double(), ref, rtol=1e-5, atol=1e-8): continue
-        if torch.allclose(got.double(), ref.T, rtol=1e-5, atol=1e-8):
+        got = answer_tensor(grad_W1(x.clone(), y.clone(), tuple(c.clone() for c in coeffs)), 'dℓ/dW1 (the shape of W1)', shape=(2, 2))
+        if torch.allclose(got, ref, rtol=1e-5, atol=1e-7): continue
+        if torch.allclose(got, ref.T, rtol=1e-5, atol=1e-7):
             raise Wrong('you have the transpose: W1 is laid out (inputs, outputs), so row i of dℓ/dW1 belongs to input i')
         off = (x @ coeffs[0] <= 0).view(-1)
-        if off.any() and (got.double()[:, off].abs() > 1e-12).any():
+        if off.any() and (got[:, off].abs() > 1e-12).any():
             raise Wrong(f'example {i}: a hidden unit is off (z1 <= 0), yet your gradient moves its weights; where does the ReLU come in?')
         raise Wrong(f'example {i} (x = {x.view(-1).tolist()}, y = {y.item():g}) gives another gradient; '
                     'start from dℓ/dz2 = ŷ - y and follow the graph back to W1')
@@ -477,9 +519,7 @@ def check_n_coeffs(n_coeffs, # your function: (n_in, n_hidden) -> the number of 
     cases = [(2, 20), (2, 1), (1, 7), (3, (20, 10)), (5, (4, 4, 4)), (10, (1,)), (2, (20, 10))]
     for n_in, n_hidden in cases:
         ref = sum(c.numel() for c in init_coeffs(n_in, n_hidden, torch.Generator().manual_seed(0)))
-        got = n_coeffs(n_in, n_hidden)
-        if isinstance(got, Tensor) and got.numel() == 1: got = got.item()
-        if isinstance(got, bool) or not isinstance(got, numbers.Integral): raise Wrong(f'return a whole number (an int); got {got!r}')
+        got = _count(n_coeffs(n_in, n_hidden), 'the number of coefficients')
         if got == ref: continue
         widths = (n_hidden,) if isinstance(n_hidden, int) else n_hidden
         if got == ref + sum(widths): raise Wrong('you counted a bias for every hidden unit, as nn.Linear has; this chapter\'s hidden layers have none')
@@ -488,7 +528,7 @@ def check_n_coeffs(n_coeffs, # your function: (n_in, n_hidden) -> the number of 
     # an independent count: torch's own layers, built on the meta device (shapes only, no memory), for a large network
     sizes = (784, (1000, 500, 100))
     layers = [nn.Linear(a, b, bias=False, device='meta') for a, b in zip((784, 1000, 500), (1000, 500, 100))] + [nn.Linear(100, 1, device='meta')]
-    if n_coeffs(*sizes) != sum(p.numel() for l in layers for p in l.parameters()):
+    if _count(n_coeffs(*sizes), 'the number of coefficients') != sum(p.numel() for l in layers for p in l.parameters()):
         raise Wrong(f'right for small networks but not for n_coeffs(784, (1000, 500, 100)) (an MNIST-sized network)')
     return 'one weight per edge of the drawing, plus the output bias'
 
@@ -525,11 +565,9 @@ def check_grad_check(grad_check, # your function: (f_grads, coeffs, X, y) -> the
     X, y = make_blobs(10, generator=torch.Generator().manual_seed(4))
     X, y = X.double(), y.double()
     def run(f):
-        e = grad_check(f, tuple(c.clone() for c in coeffs), X.clone(), y.clone())
-        if isinstance(e, Tensor) and e.numel() == 1: e = e.item()
-        if isinstance(e, bool) or not isinstance(e, numbers.Real) or not 0 <= e <= 1:
-            raise Wrong(f'return the largest relative error, a number between 0 and 1; got {e!r:.60}')
-        return float(e)
+        e = answer_number(grad_check(f, tuple(c.clone() for c in coeffs), X.clone(), y.clone()), 'the largest relative error')
+        if not 0 <= e <= 1: raise Wrong(f'return the largest relative error, a number between 0 and 1; got {e!r:.60}')
+        return e
     right = run(lambda c, X, y: calc_grads(c, X, y, 'bce'))
     if right > 1e-6: raise Wrong(f'your check finds an error of {right:.2g} in the chapter\'s calc_grads, which is right (float64); compare with autograd')
     for f, bug in ((_grads_no_mask, 'the ReLU mask is forgotten'), (_grads_no_transpose, 'a weight is not transposed'),
@@ -558,10 +596,10 @@ def _symmetry_reference() -> tuple[int, int]:
 def check_symmetry(answer, # your prediction: (entries that moved from the zero start, different hidden units from the constant start)
                   )->Feedback:
     "Exercise 4 of chapter 05: what training does to an all-zero start and to a start where every hidden unit is the same."
-    if not (isinstance(answer, (tuple, list)) and len(answer) == 2 and all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in answer)):
+    if isinstance(answer, (str, bytes)) or not hasattr(answer, '__len__') or len(answer) != 2:
         raise Wrong(f'give a pair of whole numbers (moved, distinct); got {answer!r:.60}')
+    a, b = (_count(v, 'each of the two counts') for v in answer)
     moved, distinct = _symmetry_reference()
-    a, b = answer
     if a != moved:
         raise Wrong(f'{a} entries moved from the zero start: not what training does. With W1 = 0 and w = 0, what are A = ReLU(XW1), '
                     'dJ/dw = Aᵀδ and dJ/dA = δwᵀ? Which gradient is not a product with a zero?')
@@ -569,4 +607,3 @@ def check_symmetry(answer, # your prediction: (entries that moved from the zero 
         raise Wrong(f'{b} different hidden units from the constant start: not what training does. If two hidden units have the same '
                     'weights, are their gradients different? Then after one step?')
     return 'zeros leave only the output bias free to move; equal units get equal gradients and stay equal forever'
-
