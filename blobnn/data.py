@@ -127,7 +127,7 @@ def make_blobs(n_per_class:int=500, # points drawn around each centre
     "Gaussian blobs drawn one centre after the other; after `torch.manual_seed(42)` the defaults give the course's data bit for bit."
     n, centers, labels = _check_blobs(n_per_class, centers, std, labels)   # (collapsed above: clear errors for bad arguments)
     g = _generator(generator)
-    X = torch.cat([torch.randn(n, centers.shape[1], generator=g) * std + c for c in centers])   # x = c + s·ε, blob after blob
+    X = torch.cat([torch.randn(n, centers.shape[1], generator=g) * std + c for c in centers])   # x = c + s·ξ, blob after blob
     y = torch.cat([torch.full((n, 1), float(l)) for l in labels])
     return X.to(device), y.to(device)
 
@@ -239,7 +239,7 @@ class FastLoader:
 
     def __len__(self):
         n, bs = len(self.X), self.batch_size
-        return n // bs if self.drop_last else math.ceil(n / bs)
+        return len(range(0, n - n % bs if self.drop_last else n, bs))   # the batch starts `_batches` uses
 
     def __iter__(self):
         # A DataLoader draws a base seed for its workers when an epoch starts, then seeds its shuffle.
