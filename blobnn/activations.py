@@ -148,7 +148,7 @@ def _keep_nan(x:Tensor, out:Tensor)->Tensor:
 
 # %% ../nbs/01_activations.ipynb #4c7bb8fe
 def step(x:Tensor)->Tensor:
-    "Heaviside step: 1 where x > 0, else 0 (0 at x=0, like `torch.heaviside(x, 0)`), same shape and dtype; NaN stays NaN."
+    "Heaviside step: 1 where x > 0, else 0 (0 at x=0, like `torch.heaviside` with values 0), same shape and dtype; NaN stays NaN."
     _check('step', x)
     return _keep_nan(x, (x > 0).to(x.dtype))
 
@@ -301,22 +301,22 @@ def softmax(x:Tensor,   # scores (logits), any shape
 # %% ../nbs/01_activations.ipynb #43f29bc6
 def softmax_jacobian(x:Tensor, # (C,) one vector of scores
                     )->Tensor: # (C, C): entry [i, j] is d softmax(x)_i / d x_j
-    "Jacobian matrix of `softmax` for a single vector: diag(s) - s s^T."
+    "Jacobian matrix of `softmax` for a single vector: diag(p) - p p^T, with p = softmax(x)."
     _check('softmax_jacobian', x)
     if x.ndim != 1: raise ValueError(f"softmax_jacobian: expected a 1-D tensor of shape (C,), got shape {tuple(x.shape)}")
-    s = softmax(x)
-    return torch.diag(s) - torch.outer(s, s)
+    p = softmax(x)
+    return torch.diag(p) - torch.outer(p, p)
 
 # %% ../nbs/01_activations.ipynb #04970652
 def softmax_grad(x:Tensor,           # scores (logits), any shape
                  grad_output:Tensor, # dJ/d softmax(x), the gradient from above: same shape and device as x
                  dim:int=-1,         # the axis softmax was taken along
                 )->Tensor:           # dJ/dx, same shape and dtype as x
-    "Backward pass of `softmax`: s * (g - sum(g * s)) along `dim`, the product of g with the Jacobian."
+    "Backward pass of `softmax`: p * (g - sum(g * p)) along `dim`, with p = softmax(x): the product of g with the Jacobian."
     g, dim = _check('softmax_grad', x, grad_output=grad_output, dim=dim)
     z, g = _wide(x), _wide(g.to(x.dtype))
-    s = softmax(z, dim)
-    return (s * (g - (g * s).sum(dim, keepdim=True))).to(x.dtype)
+    p = softmax(z, dim)
+    return (p * (g - (g * p).sum(dim, keepdim=True))).to(x.dtype)
 
 # %% ../nbs/01_activations.ipynb #005ebe22
 ACTIVATIONS = {
