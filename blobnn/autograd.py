@@ -64,13 +64,14 @@ class Value:
 # %% ../nbs/06_autograd.ipynb #ad788053
 _grad_enabled = True
 
-def make_value(data:Tensor, # the result of the operation
-               inputs:tuple, # the Values it was computed from
+def make_value(data:Tensor, # the result of the operation (a numpy array or a list of numbers becomes a tensor)
+               inputs:tuple, # the Values it was computed from (a tuple or a list)
                op:str, # a short name, for drawings and messages
                vjp, # G -> one gradient per input (None where not needed), each of its input's shape
               )->Value:
     "The `Value` of an operation's result, recording `op`, `inputs` and `vjp` if an input requires a gradient (and recording is on)."
-    out = Value.__new__(Value)
+    out, inputs = Value.__new__(Value), tuple(inputs)
+    if not isinstance(data, Tensor) and inputs: data = torch.as_tensor(data, dtype=inputs[0].data.dtype, device=inputs[0].data.device)
     out.data, out.grad, out._freed, out._retain = data, None, False, False
     if _grad_enabled and any(v.requires_grad for v in inputs):
         out.requires_grad, out.op, out.inputs, out._vjp = True, op, inputs, vjp
@@ -146,6 +147,7 @@ def _backward(self:Value,
         if not v.op: continue
         for inp, g in zip(v.inputs, v._vjp(v.grad)):
             if g is None or not inp.requires_grad: continue
+            if not isinstance(g, Tensor): g = torch.as_tensor(g, dtype=inp.data.dtype, device=inp.data.device)   # a VJP may return an array
             if inp.grad is None: inp.grad = g if inp.op else g.clone()   # a leaf gets its own copy, safe to change in place
             else: inp.grad = inp.grad + g                                # a second path: the gradients add up
         if not retain_graph: v._vjp, v._freed = None, True
@@ -418,23 +420,30 @@ def check_unbroadcast(unbroadcast, # your function: (g, shape) -> g summed down 
 @checker
 def check_softplus(softplus, # your function: Value -> Value, log(1 + exp(x)) as one operation with its own VJP
                   )->Feedback:
-    "Exercise 2 of chapter 06: softplus as a single `Value` operation, compared with `F.softplus` and its autograd gradient."
+    "Exercise 2 of chapter 06: softplus as a single `Value` operation, compared with `F.softplus` and its autograd gradient; its result and gradient may be float32 or float64 tensors, numpy arrays or lists, its inputs a tuple or a list."
     gen = torch.Generator().manual_seed(7)
     x = torch.cat([torch.randn(3, 4, dtype=torch.float64, generator=gen).reshape(-1), torch.tensor([-30., 0., 30.], dtype=torch.float64)]).reshape(3, 5)
     G = torch.randn(3, 5, dtype=torch.float64, generator=gen)
     v = Value(x, requires_grad=True)
     out = softplus(v)
     if not isinstance(out, Value): raise Wrong(f'return a Value (made with make_value); got {type(out).__name__}')
-    if out.inputs != (v,): raise Wrong('make softplus one operation whose only input is v: build its result with make_value(data, (v,), name, vjp), '
-                                       'not from exp, log and + (the point is to write its VJP)')
+    if len(out.inputs) != 1 or out.inputs[0] is not v: raise Wrong('make softplus one operation whose only input is v: build its result with make_value(data, (v,), name, vjp), '
+                                                                   'not from exp, log and + (the point is to write its VJP)')
     t = x.clone().requires_grad_()
     ref = torch.nn.functional.softplus(t)
-    if out.shape != ref.shape or not torch.allclose(answer_tensor(out.data, 'softplus(v).data'), ref.detach(), rtol=1e-5, atol=1e-7):
+    if not torch.allclose(answer_tensor(out.data, 'softplus(v).data', shape=x.shape), ref.detach(), rtol=1e-5, atol=1e-7):
         raise Wrong('the values are not log(1 + exp(x)); check the forward computation')
-    ref.backward(G); out.backward(gradient=G)
-    if v.grad is None or v.grad.shape != x.shape: raise Wrong(f'the VJP must return one gradient of the input\'s shape {tuple(x.shape)}, in a tuple')
-    if not torch.allclose(answer_tensor(v.grad, 'the gradient'), t.grad, rtol=1e-5, atol=1e-7):
+    try: grads = out._vjp(G.clone())
+    except Exception as e: raise Wrong(f'your VJP raised {type(e).__name__}: {e}') from None
+    if not isinstance(grads, (tuple, list)) or len(grads) != 1:
+        raise Wrong(f'the VJP must return one gradient of the input\'s shape {tuple(x.shape)}, in a tuple: (gradient,)')
+    got = answer_tensor(grads[0], 'the gradient your VJP returns', shape=x.shape)
+    ref.backward(G)
+    if not torch.allclose(got, t.grad, rtol=1e-5, atol=1e-7):
         raise Wrong('the values are right but the gradient is not: what is the derivative of log(1 + exp(x))? And is it multiplied by G?')
+    out.backward(gradient=G)                         # and the operation works inside backward()
+    if v.grad is None or not torch.allclose(answer_tensor(v.grad, 'the gradient backward() gives v', shape=x.shape), t.grad, rtol=1e-5, atol=1e-7):
+        raise Wrong('your VJP gives the right gradient, but backward() does not pass it on to v: does make_value get (v,) and your VJP?')
     return "softplus' = sigmoid: one operation, one VJP, checked against autograd"
 
 @checker

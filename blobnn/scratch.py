@@ -507,9 +507,9 @@ def check_grad_W1(grad_W1, # your function: (x (1, 2), y (1, 1), (W1, w, b)) -> 
             raise Wrong('you have the transpose: W1 is laid out (inputs, outputs), so row i of dℓ/dW1 belongs to input i')
         off = (x @ coeffs[0] <= 0).view(-1)
         if off.any() and (got[:, off].abs() > 1e-12).any():
-            raise Wrong(f'example {i}: a hidden unit is off (z1 <= 0), yet your gradient moves its weights; where does the ReLU come in?')
+            raise Wrong(f'example {i}: a hidden unit is off (its Z[1] <= 0), yet your gradient moves its weights; where does the ReLU come in?')
         raise Wrong(f'example {i} (x = {x.view(-1).tolist()}, y = {y.item():g}) gives another gradient; '
-                    'start from dℓ/dz2 = ŷ - y and follow the graph back to W1')
+                    'start from dℓ/dz = ŷ - y and follow the graph back to W1')
     return 'δ = ŷ - y, times wᵀ, through the ReLU mask, times xᵀ: one factor per edge of the graph'
 
 @checker
