@@ -8,10 +8,13 @@ the site only) and the file size, and fails when:
   loads require.js and the widget manager from CDNs);
 - a reference solution (a cell that calls `assert_solution`) stores an output, or a check cell
   (`check_x(x)`) stores anything but "not attempted yet" (an answer given away, or a failed check);
-- an exercise has a check cell but no reference solution, or the other way round.
+- an exercise has a check cell but no reference solution, or the other way round;
+- a cell mixes top-level imports with other code: nbdev's docs processing runs every cell that imports
+  (to render `show_doc`) out of its context, so such a cell breaks the docs render (keep imports in the
+  notebook's import cells).
 Usage: python tools/check_notebooks.py [--budget 450] [--self-test]
 """
-import argparse, copy, json, re, sys
+import argparse, ast, copy, json, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,9 +29,20 @@ def visible_lines(cells) -> int:
 def out_text(c) -> str:
     return ''.join(''.join(o.get('text', '')) + ''.join(o.get('data', {}).get('text/plain', '')) for o in c.get('outputs', []))
 
+def mixes_imports(src: str) -> bool:
+    "Does a (non-exported) cell hold top-level imports and other code? nbdev's docs processing would run it alone."
+    if set(re.findall(r'^#\|\s*(\w+)', src, re.M)) & {'export', 'exports', 'exporti', 'exec_doc'}: return False
+    if re.search(r'^#\|\s*eval:\s*false', src, re.M): return False
+    try: trees = ast.parse('\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!')))).body
+    except SyntaxError: return False
+    imps = [t for t in trees if isinstance(t, (ast.Import, ast.ImportFrom))]
+    return bool(imps) and len(imps) < len(trees)
+
 def problems(nb: dict, size: int, budget: int) -> list[str]:
     "What is wrong with one stored notebook."
     cells, found = nb['cells'], []
+    mixed = [i for i, c in enumerate(cells) if c['cell_type'] == 'code' and mixes_imports(''.join(c['source']))]
+    if mixed: found.append(f'cells {mixed[:5]} mix imports with other code: nbdev\'s docs processing runs them out of context (move the imports to the import cell)')
     vis = visible_lines(cells)
     if vis > budget: found.append(f'shows {vis} lines of code in JupyterLab (budget {budget}): collapse or move what is not the lesson')
     if size > 400 * 1024: found.append(f'stores {size // 1024} kB (limit 400 kB)')
@@ -76,6 +90,7 @@ def self_test() -> None:
     planted(lambda b: b['cells'].extend([code('check_zz(zz)', [said('… not attempted yet: ')]),
                                          code('assert_solution(check_zz, zz_solution)', [said('42')], hidden=True)]), 'stores an output')
     planted(lambda b: b['cells'].append(code('check_zz(zz)', [said('… not attempted yet: ')])), 'no reference solution')
+    planted(lambda b: b['cells'].append(code('#| hide\nimport math\nassert math.pi > 3')), 'mix imports with other code')
     print('self-test: every planted fault is reported')
 
 def main(argv=None) -> int:
