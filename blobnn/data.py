@@ -34,8 +34,9 @@ def _palette_png(fig:'Figure', colors:int=128)->bytes:
 def light_figures(colors:int=128, # colours in the palette, 2 to 256
                  )->bool: # whether a Jupyter shell was found (and told)
     "Show matplotlib figures in Jupyter as palette PNGs of `colors` colours: about 3 times smaller, the same to the eye."
-    if isinstance(colors, bool) or not isinstance(colors, int) or not 2 <= colors <= 256:
+    if isinstance(colors, bool) or not isinstance(colors, numbers.Integral) or not 2 <= colors <= 256:   # (a numpy integer is a whole number too)
         raise ValueError(f"colors must be a whole number from 2 to 256; got {colors!r}")
+    colors = int(colors)
     ip = getattr(sys.modules.get('IPython'), 'get_ipython', lambda: None)()
     if ip is None: return False
     import matplotlib.pyplot as plt               # (imported here: `import blobnn.data` does not load the plotting library)
@@ -68,23 +69,39 @@ def check_xy(X:Tensor, # (N, d) features
 # %% ../nbs/00_data.ipynb #9836ed10
 #| code-fold: true
 # check_positive_int and check_lr: counts and learning rates, with the same message in every chapter
+def _show(value)->str:
+    "`repr(value)` for an error message, kept short; an integer too large for a float is described, not printed."
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        try: float(value)
+        except OverflowError: return f"an integer of about {'-' if value < 0 else ''}10**{int(abs(int(value)).bit_length() * math.log10(2))}, too large for a float"
+    try: s = repr(value)
+    except ValueError: s = f'a {type(value).__name__} holding an integer too long to print'   # (Python refuses to print ints of over 4,300 digits)
+    return s if len(s) <= 80 else s[:77] + '...'
+
+def _finite(value)->float|None:
+    "`value` as a float if it is a real number (not a bool) that a float holds and that is finite; None otherwise (NaN, inf, 10**400, '5', a tensor)."
+    if isinstance(value, bool) or not isinstance(value, numbers.Real): return None
+    try: v = float(value)
+    except (OverflowError, TypeError, ValueError): return None
+    return v if math.isfinite(v) else None
+
 def check_positive_int(value, # the count to check: epochs, a batch size, points per blob...
                        name:str, # its name, for the error message
                       )->int:
-    "`value` as an `int` if it is a positive whole number (a bool is not); a clear `ValueError` otherwise."
-    ok = (not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
-          and value == int(value) and value > 0)
-    if not ok: raise ValueError(f"{name} must be a positive whole number; got {value!r}")
+    "`value` as an `int` if it is a positive whole number (a bool is not) below 2**63, as torch's sizes are; a clear `ValueError` otherwise."
+    whole = not isinstance(value, bool) and (isinstance(value, numbers.Integral) or (_finite(value) is not None and value == int(value)))
+    if not (whole and value > 0): raise ValueError(f"{name} must be a positive whole number; got {_show(value)}")
+    if int(value) >= 2**63: raise ValueError(f"{name} must be a positive whole number below 2**63 (torch counts in 64-bit integers); got {_show(value)}")
     return int(value)
 
 def check_lr(lr, # a learning rate: a number, or a one-element real tensor
              name:str='lr', # its name, for the error message
             )->float:
-    "`lr` as a `float` if it is a positive finite real number; a clear `ValueError` otherwise (NaN, inf, 0, negative, complex, bool)."
+    "`lr` as a `float` if it is a positive finite real number; a clear `ValueError` otherwise (NaN, inf, 0, negative, complex, bool, 10**400)."
     if isinstance(lr, Tensor) and lr.numel() == 1 and not lr.is_complex(): lr = lr.item()
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not (math.isfinite(lr) and lr > 0):
-        raise ValueError(f"{name} must be a positive finite number; got {lr!r}")
-    return float(lr)
+    v = _finite(lr)
+    if v is None or not v > 0: raise ValueError(f"{name} must be a positive finite number; got {_show(lr)}")
+    return v
 
 # %% ../nbs/00_data.ipynb #4f7733a5
 #| code-fold: true
@@ -98,23 +115,25 @@ def _generator(generator:torch.Generator|None, # a CPU generator, or None for to
         raise ValueError(f"generator must be a CPU generator (the numbers are drawn on the CPU, then moved); got one on device {generator.device}")
     return generator
 
-def _check_blobs(n_per_class, centers, std, labels)->tuple[int, Tensor, list]:
-    "`make_blobs`' arguments checked: the count as an int, the centres as a float32 (n_blobs, d) tensor, one label per centre."
+def _check_blobs(n_per_class, centers, std, labels)->tuple[int, Tensor, float, list]:
+    "`make_blobs`' arguments checked: the count as an int, the centres as a float32 (n_blobs, d) tensor, `std` as a float, one label per centre."
     n = check_positive_int(n_per_class, 'n_per_class')
-    c = torch.as_tensor(centers)
-    if c.is_complex() or not (c.is_floating_point() or c.dtype in (torch.int32, torch.int64)):
+    try: c = torch.as_tensor(centers)
+    except (TypeError, ValueError, RuntimeError, OverflowError) as e:
+        raise ValueError(f"centers must be a list of points of real numbers that fit in float32; got {_show(centers)} ({e})") from None
+    if c.is_complex() or c.dtype == torch.bool:
         raise TypeError(f"centers must hold real numbers; got dtype {c.dtype}")
     centers = c.to(torch.float32)
     if centers.ndim != 2 or len(centers) == 0 or centers.shape[1] == 0:
         raise ValueError(f"centers must be a non-empty list of points, shape (n_blobs, n_features); got shape {tuple(centers.shape)}")
     if not torch.isfinite(centers).all(): raise ValueError(f"centers must be finite (in float32); got {c.tolist()}")
-    if isinstance(std, bool) or not isinstance(std, numbers.Real) or not (math.isfinite(std) and std > 0):
-        raise ValueError(f"std must be a positive finite number; got {std!r}")
-    labels = list(range(len(centers))) if labels is None else list(labels)
+    if not (_finite(std) or 0) > 0: raise ValueError(f"std must be a positive finite number; got {_show(std)}")
+    labels = list(range(len(centers))) if labels is None else [l.item() if isinstance(l, Tensor) and l.numel() == 1 else l for l in labels]
     if len(labels) != len(centers): raise ValueError(f"labels must give one label per centre: {len(centers)} centres but {len(labels)} labels")
-    if not all(isinstance(l, numbers.Real) and not isinstance(l, bool) and math.isfinite(l) for l in labels):
-        raise ValueError(f"labels must be finite real numbers, one per centre; got {labels}")
-    return n, centers, labels
+    fits = lambda l: _finite(l) is not None and abs(_finite(l)) <= torch.finfo(torch.float32).max
+    if not all(fits(l) for l in labels):
+        raise ValueError(f"labels must be finite real numbers (in float32, as y is), one per centre; got {_show(labels)}")
+    return n, centers, float(std), labels
 
 # %% ../nbs/00_data.ipynb #f50fdfa2
 def make_blobs(n_per_class:int=500, # points drawn around each centre
@@ -125,7 +144,7 @@ def make_blobs(n_per_class:int=500, # points drawn around each centre
                device=None, # where to put the result; the numbers are drawn on the CPU either way
               )->tuple[Tensor, Tensor]: # X (N, d) float32 and y (N, 1) float32
     "Gaussian blobs drawn one centre after the other; after `torch.manual_seed(42)` the defaults give the course's data bit for bit."
-    n, centers, labels = _check_blobs(n_per_class, centers, std, labels)   # (collapsed above: clear errors for bad arguments)
+    n, centers, std, labels = _check_blobs(n_per_class, centers, std, labels)   # (collapsed above: clear errors for bad arguments)
     g = _generator(generator)
     X = torch.cat([torch.randn(n, centers.shape[1], generator=g) * std + c for c in centers])   # x = c + s·ξ, blob after blob
     y = torch.cat([torch.full((n, 1), float(l)) for l in labels])
@@ -155,11 +174,11 @@ def plot_blobs(X:Tensor, # (N, 2) points
 # make_moons' and make_spirals' arguments checked: one helper for both
 def _check_curves(n_per_class, noise, turns=None)->tuple[int, float]:
     "The count as an int and `noise` as a float, or a clear error (`turns` too, for spirals)."
-    if turns is not None and (isinstance(turns, bool) or not isinstance(turns, numbers.Real) or not (math.isfinite(turns) and turns > 0)):
-        raise ValueError(f"turns must be a positive finite number; got {turns!r}")
+    if turns is not None and not (_finite(turns) or 0) > 0:
+        raise ValueError(f"turns must be a positive finite number; got {_show(turns)}")
     n = check_positive_int(n_per_class, 'n_per_class')
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not (math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0 (a standard deviation); got {noise!r}")
+    if _finite(noise) is None or noise < 0:
+        raise ValueError(f"noise must be a finite number >= 0 (a standard deviation); got {_show(noise)}")
     return n, float(noise)
 
 # %% ../nbs/00_data.ipynb #8585822a
@@ -201,10 +220,10 @@ def _check_split(X, y, fracs)->list[float]:
     "`fracs` as a list of two or more positive floats that add up to 1, once `X` and `y` pass `check_xy`; a clear error otherwise."
     check_xy(X, y)
     try: fracs = [float(f) for f in fracs]
-    except (TypeError, ValueError): raise ValueError(f"fracs must be a list of two or more positive fractions; got {fracs!r}") from None
+    except (TypeError, ValueError, RuntimeError, OverflowError): raise ValueError(f"fracs must be a list of two or more positive fractions; got {_show(fracs)}") from None
     if len(fracs) < 2 or any(not (f > 0 and math.isfinite(f)) for f in fracs): raise ValueError(f"fracs must be two or more positive fractions; got {fracs}")
     if abs(sum(fracs) - 1) > 1e-6: raise ValueError(f"fracs must add up to 1; got {fracs}, which add up to {sum(fracs):g}")
-    return fracs
+    return [f / sum(fracs) for f in fracs] if sum(fracs) > 1 else fracs   # a sum a hair above 1 must not ask for more rows than there are
 
 # %% ../nbs/00_data.ipynb #764ba091
 def split_data(X:Tensor, # (N, d) features
@@ -214,8 +233,8 @@ def split_data(X:Tensor, # (N, d) features
               )->tuple: # one `(X_part, y_part)` pair per fraction
     "Shuffle the rows with one permutation and cut them into parts of the given fractions."
     fracs, n = _check_split(X, y, fracs), len(X)   # (collapsed above: X, y and the fractions checked)
-    sizes = [int(f * n) for f in fracs[:-1]]
-    sizes.append(n - sum(sizes))
+    sizes = [math.floor(f * n) for f in fracs]                    # round every part down, as torch's random_split does,
+    for i in range(n - sum(sizes)): sizes[i % len(sizes)] += 1   # then hand the rows left over out one by one, from the first part
     if min(sizes) == 0: raise ValueError(f"fracs {fracs} leave an empty part with {n} rows (sizes {sizes})")
     perm = torch.randperm(n, generator=_generator(generator)).to(X.device)
     return tuple((X[i], y[i]) for i in perm.split(sizes))
@@ -235,7 +254,7 @@ class FastLoader:
         if len(X) != len(y): raise ValueError(f"X and y must have the same number of rows; got {len(X)} and {len(y)}")
         if X.device != y.device: raise ValueError(f"X and y must be on the same device; got {X.device} and {y.device}")
         self.X, self.y, self.batch_size = X, y, check_positive_int(batch_size, 'batch_size')
-        self.shuffle, self.drop_last, self.generator = shuffle, drop_last, generator
+        self.shuffle, self.drop_last, self.generator = shuffle, drop_last, None if generator is None else _generator(generator)
 
     def __len__(self):
         n, bs = len(self.X), self.batch_size
@@ -303,6 +322,7 @@ def check_divergence(loss:float, # the loss just measured (e.g. an epoch's mean)
 def model_device(model:nn.Module, # any module
                 )->torch.device|None: # None for a module with neither parameters nor buffers
     "The device of the model's first parameter (or buffer)."
+    if not isinstance(model, nn.Module): raise TypeError(f"model_device needs an nn.Module; got {type(model).__name__}")
     for t in chain(model.parameters(), model.buffers()): return t.device
     return None
 
@@ -320,19 +340,22 @@ def eval_mode(model:nn.Module, # the model to run in evaluation mode
 
 # %% ../nbs/00_data.ipynb #b069f894
 #| code-fold: true
-# predict_points: a model evaluated on points without disturbing it (device, dtype, eval_mode, no gradients); _check_points
+# predict_points: a model evaluated on points without disturbing it (device, dtype, eval_mode, no gradients); _check_points, _check_grid
 def predict_points(predict, # callable or `nn.Module` from (M, d) points to probabilities
                    X:Tensor, # (M, d) points
                   )->Tensor: # (M,) probabilities on the CPU
     "Evaluate `predict` at the points `X` without gradients; an `nn.Module` runs on its own device and dtype, under `eval_mode`."
     if not callable(predict): raise TypeError(f"predict must be a callable from points to probabilities; got {type(predict).__name__}")
+    if not isinstance(X, Tensor): raise TypeError(f"X must be a tensor of points; got {type(X).__name__}")
     if isinstance(predict, nn.Module):
         dev, p = model_device(predict), next((t for t in predict.parameters() if t.is_floating_point()), None)
         X = X.to(device=dev if dev is not None else X.device, dtype=p.dtype if p is not None else X.dtype)
         with eval_mode(predict): out = predict(X)
     else:
         with torch.no_grad(): out = predict(X)
-    out = torch.as_tensor(out).detach()
+    try: out = torch.as_tensor(out).detach()
+    except Exception: raise TypeError(f"predict must return a tensor of probabilities, one per point; got {type(out).__name__}") from None
+    if out.is_complex(): raise TypeError(f"predict must return real probabilities; got dtype {out.dtype}")
     if out.numel() != len(X): raise ValueError(f"predict must return one probability per point, shape (M,) or (M, 1) with M={len(X)}; got shape {tuple(out.shape)}")
     return out.reshape(-1).float().cpu()
 
@@ -340,11 +363,31 @@ def _check_points(points, point_labels)->Tensor|None:
     "`points` as an (M, 2) finite float tensor (or None), with one text per point in `point_labels` if given; a clear error otherwise."
     if points is None: return None
     points = torch.as_tensor(points)
-    if points.ndim != 2 or points.shape[1] != 2 or not points.is_floating_point() or not torch.isfinite(points).all():
+    if points.dtype == torch.bool or points.is_complex(): raise TypeError(f"points must hold real coordinates; got dtype {points.dtype}")
+    if not points.is_floating_point(): points = points.float()     # integer coordinates are points too
+    if points.ndim != 2 or points.shape[1] != 2 or not torch.isfinite(points).all():
         raise ValueError(f"points must be finite 2-D points, shape (M, 2); got {tuple(points.shape)} {points.dtype}")
     if point_labels is not None and len(point_labels) != len(points):
         raise ValueError(f"point_labels must give one text per point: {len(points)} points but {len(point_labels)} labels")
     return points
+
+def _check_grid(X, resolution, padding)->tuple[Tensor, int, float, torch.dtype]:
+    "For `decision_grid`: X as a CPU copy in the dtype to build the grid in (float64 for float64 X, float32 otherwise), `resolution` as an int >= 2, `padding` as a float >= 0, and the dtype of the points `predict` gets (X's if floating, never an integer one); a clear error otherwise."
+    if not isinstance(X, Tensor): raise TypeError(f"X must be a tensor of (N, 2) points; got {type(X).__name__}")
+    if X.ndim != 2 or X.shape[1] != 2: raise ValueError(f"decision boundaries are drawn for 2-D inputs; got X of shape {tuple(X.shape)}")
+    if len(X) == 0: raise ValueError("X is empty (N = 0): the grid must cover at least one point")
+    if X.is_complex(): raise TypeError(f"X must hold real points; got dtype {X.dtype}")
+    resolution = check_positive_int(resolution, 'resolution')
+    if resolution < 2: raise ValueError(f"resolution must be at least 2 grid points along each axis; got {resolution}")
+    if _finite(padding) is None or padding < 0: raise ValueError(f"padding must be a finite number >= 0 (the margin around the data); got {_show(padding)}")
+    padding = float(padding)
+    Xc = X.detach().to('cpu', torch.float64 if X.dtype == torch.float64 else torch.float32)
+    if not torch.isfinite(Xc).all(): raise ValueError("X must be finite; it contains NaN or infinite values")
+    dtype = X.dtype if X.is_floating_point() else torch.get_default_dtype()    # an integer X still gets a floating-point grid
+    edges = torch.stack([Xc.min(0).values - padding, Xc.max(0).values + padding])
+    if not torch.isfinite(edges.to(dtype)).all(): raise ValueError(f"the grid (X's range plus padding={padding:g}) does not fit in {dtype}")
+    if not (edges[1] > edges[0]).all(): raise ValueError("the grid has zero width: every point of X has the same x1 or x2 and padding is 0")
+    return Xc, resolution, padding, dtype
 
 # %% ../nbs/00_data.ipynb #5ee3c316
 def decision_grid(predict, # callable or `nn.Module` from (M, 2) points to probabilities
@@ -353,11 +396,10 @@ def decision_grid(predict, # callable or `nn.Module` from (M, 2) points to proba
                   padding:float=1.0, # margin around the data
                  )->tuple[Tensor, Tensor, Tensor]: # grid x1, grid x2 and probabilities, each (resolution, resolution)
     "The probabilities `predict` gives on a regular grid covering `X`."
-    if X.ndim != 2 or X.shape[1] != 2: raise ValueError(f"decision boundaries are drawn for 2-D inputs; got X of shape {tuple(X.shape)}")
-    Xc = X.detach().float().cpu()
+    Xc, resolution, padding, dtype = _check_grid(X, resolution, padding)   # (collapsed above: X as a float copy, clear errors for bad arguments)
     lo, hi = Xc.min(0).values - padding, Xc.max(0).values + padding
-    g1, g2 = torch.meshgrid(torch.linspace(lo[0], hi[0], resolution), torch.linspace(lo[1], hi[1], resolution), indexing='xy')
-    pts = torch.stack([g1.reshape(-1), g2.reshape(-1)], 1).to(device=X.device, dtype=X.dtype)
+    g1, g2 = torch.meshgrid(*(torch.linspace(lo[k], hi[k], resolution, dtype=Xc.dtype) for k in (0, 1)), indexing='xy')
+    pts = torch.stack([g1.reshape(-1), g2.reshape(-1)], 1).to(device=X.device, dtype=dtype)   # floating point, even for an integer X
     probs = predict_points(predict, pts)
     if not torch.isfinite(probs).all() or probs.min() < 0 or probs.max() > 1:
         raise ValueError(f"predict must return probabilities in [0, 1]; got values from {probs.min().item():.3g} to {probs.max().item():.3g}. "
@@ -512,7 +554,7 @@ def answer_tensor(x, # a learner's answer: a tensor, numpy array, Python number 
         except Exception: raise Wrong(f'give {what} as a tensor, an array or a list of numbers; got {type(x).__name__}') from None
     if t.is_complex() or t.dtype == torch.bool:
         raise Wrong(f'{what} must hold real numbers; got dtype {t.dtype}')
-    t = t.to('cpu', torch.float64)
+    t = t.to('cpu', torch.float64, copy=True)   # a copy: a checker that works on it in place leaves the learner's tensor alone
     if shape is not None and tuple(t.shape) != tuple(shape):
         raise Wrong(f'{what} must have shape {tuple(shape)}; got {tuple(t.shape)}')
     if not torch.isfinite(t).all(): raise Wrong(f'{what} must be finite; it holds NaN or infinite values')
