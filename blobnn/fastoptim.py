@@ -130,6 +130,8 @@ class Optimizer:
 
 # %% ../nbs/90_fast_optimizers.ipynb #b1484a98
 # the checks of Optimizer (parameters, sparse and non-finite gradients, loaded checkpoints) and complex parameters as real pairs
+from .optim import _check_state
+
 def _checked_params(param_group:dict, groups:list)->list: # a group to add, and the optimizer's groups so far
     "The parameters of `param_group` as a list, with a clear error for anything an optimizer cannot take."
     if not isinstance(param_group, dict): raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
@@ -188,7 +190,22 @@ def _checked_load(opt, state_dict:dict)->tuple: # the optimizer, and a state dic
         if i not in params: raise ValueError(f"the loaded state has an entry for parameter {i!r}, which no parameter group holds")
         if not isinstance(s, dict): raise ValueError(f"the state of parameter {i!r} must be a dict; got {type(s).__name__}")
         state[params[i]] = {k: _loaded_value(k, v, params[i], i) for k, v in s.items()}
+    group_of = {id(p): g for g in groups for p in g['params']}
+    for i, s in state_dict['state'].items():                       # the entries are this optimizer's (not another's)
+        rule, needs = _state_rule(opt, group_of[id(params[i])])
+        if rule is None: continue
+        try: _check_state(state[params[i]], params[i], rule, **needs)
+        except ValueError as e: raise ValueError(f"the loaded state of parameter {i!r}: {e}") from None
     return groups, state
+
+def _state_rule(opt, group:dict)->tuple: # the optimizer, and the group of the parameter
+    "The update rule whose state `opt` keeps, and the entries `group`'s hyperparameters add (None for a class of your own)."
+    kind = type(opt)
+    if kind is SGD: return 'sgd_update', {}
+    if kind is Adagrad: return 'adagrad_update', {}
+    if kind is RMSprop: return 'rmsprop_update', dict(momentum_buffer=group['momentum'] > 0, grad_avg=group['centered'])
+    if kind in (Adam, AdamW): return 'adam_update', dict(max_exp_avg_sq=group['amsgrad'])
+    return None, {}
 
 def _real_views(params:list, grads:list, states:list, is_complex:list):
     "Complex parameters as `torch.optim` treats them: parameter, gradient and state tensors viewed as real pairs (..., 2)."

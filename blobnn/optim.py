@@ -30,13 +30,51 @@ def __getattr__(name):
 def __dir__(): return sorted([*globals(), *_all_])
 
 # %% ../nbs/04_optimizers.ipynb #ccb62ed8
-def _check_update(p, g, lr):
-    "Clear errors for the inputs of an update rule: tensors `p` and `g` of the same shape, a finite `lr` >= 0 (if a number)."
+def _check_update(p, g, lr, state, rule, **needs):
+    "Clear errors for the inputs of update rule `rule`: tensors `p` and `g` of the same shape, a finite `lr` >= 0 (if a number), and its `state`."
     if not isinstance(p, Tensor) or not isinstance(g, Tensor):
         raise TypeError(f"p and g must be tensors (the parameter and its gradient); got {type(p).__name__} and {type(g).__name__}")
     if g.shape != p.shape: raise ValueError(f"the gradient must have the parameter's shape {tuple(p.shape)}; got {tuple(g.shape)}")
-    if not isinstance(lr, Tensor) and (isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not (math.isfinite(lr) and lr >= 0)):
+    if not (p.is_floating_point() or p.is_complex()): raise TypeError(f"p must be a floating-point tensor (a parameter); got dtype {p.dtype}")
+    if p.is_complex() and rule != 'sgd_update':        # g * g would mix the real and imaginary parts
+        raise TypeError(f"{rule} takes real tensors: for a complex parameter pass torch.view_as_real(p), torch.view_as_real(g) (and keep "
+                        f"their state), as torch.optim does; blobnn.optim's classes do it for you. Got dtype {p.dtype}")
+    if isinstance(lr, Tensor):                          # one rate per row, say: each finite and >= 0, and no larger than p
+        if lr.is_complex() or not bool((torch.isfinite(lr) & (lr >= 0)).all()):
+            raise ValueError(f"lr must hold finite numbers >= 0; got a tensor with {lr[~(torch.isfinite(lr) & (lr >= 0))][:3].tolist() if not lr.is_complex() else 'complex values'}")
+        try: ok = torch.broadcast_shapes(lr.shape, p.shape) == p.shape
+        except RuntimeError: ok = False
+        if not ok: raise ValueError(f"a tensor lr must broadcast against p's shape {tuple(p.shape)} without enlarging it; got shape {tuple(lr.shape)}")
+    elif isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not _finite_nonneg(lr):
         raise ValueError(f"lr must be a finite number >= 0 (0, the end of a schedule, leaves p as it is); got {lr!r}")
+    _check_state(state, p, rule, **needs)
+
+def _finite_nonneg(x) -> bool:
+    "Whether the real number `x` is finite and >= 0 (False for an integer too large for a float)."
+    try: return math.isfinite(x) and x >= 0
+    except OverflowError: return False
+
+# the entries each rule keeps in `state`: those it always has, and those that some hyperparameters add
+_state_keys = {'sgd_update': ((), ('momentum_buffer',)), 'adagrad_update': (('step', 'sum'), ()),
+               'rmsprop_update': (('step', 'square_avg'), ('momentum_buffer', 'grad_avg')),
+               'adam_update': (('step', 'exp_avg', 'exp_avg_sq'), ('max_exp_avg_sq',))}
+
+def _check_state(state, p, rule:str, **needs):
+    "Clear errors unless `state` is a dict, empty or holding `rule`'s entries (those of `needs` that are True too), each tensor of `p`'s shape."
+    if not isinstance(state, dict): raise TypeError(f"state must be a dict (empty before the first step); got {type(state).__name__}")
+    if not state: return
+    always, maybe = _state_keys[rule]
+    expected = [*always, *(k for k, need in needs.items() if need)]
+    missing, foreign = [k for k in expected if k not in state], [k for k in state if k not in (*always, *maybe)]
+    if missing or foreign:
+        hint = f"{', '.join(map(repr, missing))} missing" if missing else ''
+        hint += ('; ' if missing and foreign else '') + (f"{', '.join(map(repr, foreign))} not {rule}'s" if foreign else '')
+        raise ValueError(f"state must be empty (before the first step) or hold {rule}'s entries {expected}; got the entries "
+                         f"{list(state)} ({hint}): the state of another update rule, or of other hyperparameters?")
+    for k, v in state.items():
+        if k != 'step' and isinstance(v, Tensor) and v.shape != p.shape:
+            raise ValueError(f"state[{k!r}] must have the parameter's shape {tuple(p.shape)}; got {tuple(v.shape)}: the state of another parameter?")
+
 
 # %% ../nbs/04_optimizers.ipynb #05a78e55
 def sgd_update(p:Tensor, # the parameter, changed in place
@@ -49,7 +87,7 @@ def sgd_update(p:Tensor, # the parameter, changed in place
                nesterov:bool=False, # step with g + β b instead of b
               ):
     "One step of stochastic gradient descent on `p`, the update of `torch.optim.SGD`."
-    _check_update(p, g, lr)
+    _check_update(p, g, lr, state, 'sgd_update')
     if weight_decay != 0: g = g + weight_decay * p                   # g <- g + ωθ
     if momentum != 0:
         b = state.get('momentum_buffer')
@@ -69,7 +107,7 @@ def adagrad_update(p:Tensor, # the parameter, changed in place
                    eps:float=1e-10, # added to the denominator
                   ):
     "One step of Adagrad on `p`, the update of `torch.optim.Adagrad`."
-    _check_update(p, g, lr)
+    _check_update(p, g, lr, state, 'adagrad_update')
     if not state: state.update(step=0, sum=torch.full_like(p, initial_accumulator_value))
     state['step'] += 1
     t, G = state['step'], state['sum']
@@ -90,7 +128,7 @@ def rmsprop_update(p:Tensor, # the parameter, changed in place
                    centered:bool=False, # divide by the gradient's estimated standard deviation
                   ):
     "One step of RMSprop on `p`, the update of `torch.optim.RMSprop`."
-    _check_update(p, g, lr)
+    _check_update(p, g, lr, state, 'rmsprop_update', momentum_buffer=momentum > 0, grad_avg=centered)
     if not state:
         state.update(step=0, square_avg=torch.zeros_like(p))
         if momentum > 0: state['momentum_buffer'] = torch.zeros_like(p)
@@ -122,7 +160,7 @@ def adam_update(p:Tensor, # the parameter, changed in place
                 decoupled:bool=False, # AdamW: shrink θ by (1 - αω) instead of adding ωθ to the gradient
                ):
     "One step of Adam on `p` (AdamW's with `decoupled=True`), the update of `torch.optim.Adam` and `torch.optim.AdamW`."
-    _check_update(p, g, lr)
+    _check_update(p, g, lr, state, 'adam_update', max_exp_avg_sq=amsgrad)
     if not state:
         state.update(step=0, exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
         if amsgrad: state['max_exp_avg_sq'] = torch.zeros_like(p)
@@ -205,4 +243,4 @@ def check_uncorrected_factor(uncorrected_factor:Callable, # your function: t -> 
         got = answer_number(uncorrected_factor(t), f'uncorrected_factor({t})')
         if abs(got - ref) > 1e-4 * ref:
             raise Wrong(f't={t}: you say {got:.4g}; write m_t and v_t for a constant gradient, then compare the two steps')
-    return 'the ratio (1 - β1^t)/√(1 - β2^t): about 3.2 at t = 1, up to about 6.5 near t = 10, back to 1 after thousands of steps'
+    return 'the ratio (1 - β1^t)/√(1 - β2^t): about 3.2 at t = 1, up to about 6.6 at t = 12, back to 1 after thousands of steps'
