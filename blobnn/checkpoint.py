@@ -60,6 +60,7 @@ def save_model(model:nn.Module, # an instance of a registered class
     _check_model(model)
     path = _check_path(path)
     if not path.parent.is_dir(): raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
+    if path.is_dir(): raise IsADirectoryError(f"cannot write {path}: it is a folder; give a file name, such as {path / 'model.pt'}")
     name = type(model).__name__
     if MODEL_REGISTRY.get(name) is not type(model):
         raise TypeError(f"{name} is not a registered model class; decorate it with @register_model (registered: {sorted(MODEL_REGISTRY)})")
@@ -124,8 +125,14 @@ def _shares_memory(t:Tensor)->bool:
         reach += stride * (size - 1)
     return False
 
+def _ties(model:nn.Module)->list:
+    "Groups of `state_dict` names that `model` holds as one tensor (tied weights: one layer reusing another's weight)."
+    names = {}
+    for k, t in model.state_dict(keep_vars=True).items(): names.setdefault(id(t), []).append(k)
+    return [ks for ks in names.values() if len(ks) > 1]
+
 def _check_fits(model:nn.Module, sd:dict, what:str)->None:
-    "Raise a ValueError naming every missing, unexpected, misshaped, mistyped, non-finite or self-overlapping entry of `sd` for `model`."
+    "Raise a ValueError naming every missing, unexpected, misshaped, mistyped, non-finite, self-overlapping or untied entry of `sd` for `model`."
     own, problems = model.state_dict(), []
     if missing := [k for k in own if k not in sd]: problems.append(f"missing keys {missing}")
     if unexpected := [k for k in sd if k not in own]: problems.append(f"unexpected keys {unexpected}")
@@ -137,7 +144,20 @@ def _check_fits(model:nn.Module, sd:dict, what:str)->None:
         elif t.dtype != v.dtype: problems.append(f"{k}: dtype {t.dtype} in the file, the model has {v.dtype}")
         elif _shares_memory(t): problems.append(f"{k}: its elements share memory (stride {t.stride()}, as from expand())")
         elif t.is_floating_point() and not torch.isfinite(t).all(): problems.append(f"{k}: holds NaN or infinite values")
+    for ks in _ties(model) if not problems else []:  # one tensor in the model: the file must give its names the same numbers
+        if not all(torch.equal(sd[k], sd[ks[0]]) for k in ks): problems.append(f"{ks}: one tensor in the model (tied weights), different numbers in the file")
     if problems: raise ValueError(f"{what}: " + '; '.join(problems))
+
+def _own_memory(sd:dict)->dict:
+    "`sd` with a copy of each tensor whose memory another entry shares: `assign=True` must not make two parameters one storage."
+    where = [t.untyped_storage().data_ptr() for t in sd.values()]
+    return {k: t.clone(memory_format=torch.contiguous_format) if where.count(w) > 1 else t for (k, t), w in zip(sd.items(), where)}
+
+def _tie_again(model:nn.Module, ties:list)->None:
+    "Make each group of names in `ties` one tensor again (`load_state_dict(..., assign=True)` gives every name its own)."
+    for first, *rest in ties:
+        t = model.get_submodule(first.rpartition('.')[0]).__getattr__(first.rpartition('.')[2])
+        for k in rest: setattr(model.get_submodule(k.rpartition('.')[0]), k.rpartition('.')[2], t)
 
 # %% ../nbs/91_checkpoints.ipynb #992f1eb1
 def load_model(path, # a file written by `save_model`
@@ -151,7 +171,9 @@ def load_model(path, # a file written by `save_model`
                                                     f"(registered: {sorted(MODEL_REGISTRY)}); register_model it first")
     model = _build(MODEL_REGISTRY[name], config, path)  # shapes only: the weights come from the file
     _check_fits(model, sd, f"the weights in {path} do not fit a {name}{config}")
-    model.load_state_dict(sd, assign=True)
+    ties = _ties(model)
+    model.load_state_dict(_own_memory(sd), assign=True)
+    _tie_again(model, ties)
     if left := [n for n, t in [*model.named_parameters(), *model.named_buffers()] if t.is_meta]:
         raise ValueError(f"{path} does not hold {left}, which {name} needs")
     return model.eval()

@@ -73,6 +73,7 @@ def _check_device(device)->torch.device|None:
         torch.empty(0, device=device)
     except (RuntimeError, AssertionError) as e:
         raise ValueError(f"device {str(device)!r} is not available on this machine ({str(e).splitlines()[0]})") from None
+    if device.type == 'meta': raise ValueError("device 'meta' holds shapes only, no numbers to compute with; use 'cpu' or a GPU such as 'cuda'")
     return device
 
 # %% ../nbs/07_nn_module.ipynb #235e85d2
@@ -160,14 +161,21 @@ def _check_targets(out:Tensor, # (N, 1) or (N, C) model outputs
                   )->None:
     "Raise a clear error when the targets `yb` cannot go with the outputs `out` into `loss_fn`."
     if isinstance(loss_fn, nn.CrossEntropyLoss):
-        if (yb.shape == out.shape[:1] and not yb.is_floating_point()) or (yb.shape == out.shape and yb.is_floating_point()): return
-        raise ValueError(f"CrossEntropyLoss needs integer class indices of shape {tuple(out.shape[:1])} or class probabilities "
-                         f"of shape {tuple(out.shape)}; got targets of shape {tuple(yb.shape)} and dtype {yb.dtype}")
+        if yb.shape == out.shape[:1] and yb.dtype in (torch.int64, torch.uint8):  # the index dtypes PyTorch takes
+            if len(yb) and (yb.min() < 0 or yb.max() >= out.shape[1]):
+                raise ValueError(f"CrossEntropyLoss: class indices must lie in 0..{out.shape[1] - 1}; got values from {yb.min().item()} to {yb.max().item()}")
+            return
+        if yb.shape == out.shape and yb.dtype == out.dtype: return
+        raise ValueError(f"CrossEntropyLoss needs integer class indices of shape {tuple(out.shape[:1])} (int64, y.long()) or class probabilities "
+                         f"of shape {tuple(out.shape)} (dtype {out.dtype}); got targets of shape {tuple(yb.shape)} and dtype {yb.dtype}")
     if yb.shape != out.shape:
         hint = " (reshape the labels with y.view(-1, 1))" if yb.ndim == 1 and out.shape[1:] == (1,) else ""
         raise ValueError(f"targets must have the shape of the model's output {tuple(out.shape)}; got {tuple(yb.shape)}{hint}")
     if not yb.is_floating_point():
         raise TypeError(f"{type(loss_fn).__name__} needs floating-point targets; got dtype {yb.dtype} (use y.float())")
+    if isinstance(loss_fn, nn.BCELoss) and yb.dtype != out.dtype:
+        raise TypeError(f"BCELoss needs targets of the outputs' dtype {out.dtype}; got dtype {yb.dtype} (use y.to({out.dtype}))")
+    _check_labels(yb, loss_fn, 'targets')
 
 # %% ../nbs/07_nn_module.ipynb #e80ef221
 # helper: the checks of `accuracy` (tensors, shapes, labels, finite outputs)
@@ -177,14 +185,17 @@ def _check_accuracy(out, target, logits)->None:
         raise TypeError(f"out and target must be tensors; got {type(out).__name__} and {type(target).__name__}")
     if not isinstance(logits, bool): raise TypeError(f"logits must be True or False; got {logits!r}")
     if out.is_complex() or target.is_complex(): raise TypeError("out and target must be real; got a complex tensor")
+    if out.ndim not in (1, 2) or 0 in out.shape[1:]:
+        raise ValueError(f"out must be (N,) or (N, 1) outputs of class 1, or (N, C) scores of C > 1 classes; got shape {tuple(out.shape)}")
     several = out.ndim == 2 and out.shape[1] > 1
+    if several and out.dtype == torch.bool: raise TypeError("out's (N, C) class scores must be numbers; got dtype torch.bool")
     if several: ok = target.shape == out.shape[:1] and not target.is_floating_point() and target.dtype != torch.bool
-    else: ok = out.ndim in (1, 2) and target.shape == out.shape
+    else: ok = target.shape == out.shape
     if not ok:
         want = f"(N,) integer class indices, N = {len(out)}" if several else f"labels of the same shape {tuple(out.shape)}"
         raise ValueError(f"out of shape {tuple(out.shape)} needs {want}; got target of shape {tuple(target.shape)} and dtype {target.dtype}")
     if len(out) == 0: raise ValueError("accuracy of an empty batch is undefined")
-    if not torch.isfinite(out.float()).all(): raise ValueError("out contains NaN or infinite values; a diverged model has no accuracy")
+    if not torch.isfinite(out).all(): raise ValueError("out contains NaN or infinite values; a diverged model has no accuracy")
     if several and ((target < 0) | (target >= out.shape[1])).any():
         raise ValueError(f"class indices must lie in 0..{out.shape[1] - 1}; got values from {target.min().item()} to {target.max().item()}")
     if not several and not ((target == 0) | (target == 1)).all():
@@ -360,6 +371,8 @@ def _check_fit(train, valid, epochs, lr, progress, loss_fn)->tuple:
     train = _as_batches(train, 'train')
     if valid is not None: valid = _as_batches(valid, 'valid')
     for data, name in ((train, 'train'), (valid, 'valid')):
+        if epochs > 1 and hasattr(data, '__next__'):  # a generator or iterator: the second epoch would find it empty
+            raise TypeError(f"{name} is an iterator (a generator?), used up after one pass; for epochs={epochs} pass a list of batches, a DataLoader or a FastLoader")
         tensors = data[0] if isinstance(data, _Pair) else None if data is None else _tensors_of(data)
         if tensors is not None: _check_labels(tensors[1], loss_fn, name)  # loaders we cannot see into get their batches checked in epoch 1
     return train, valid, epochs, lr
@@ -400,6 +413,9 @@ def _check_predict(model, X, logits)->bool:
     if X.is_complex() or not X.is_floating_point(): raise TypeError(f"X must be a real floating-point tensor; got dtype {X.dtype}")
     if not torch.isfinite(X).all(): raise ValueError("X contains NaN or infinite values")
     if logits is not None and not isinstance(logits, bool): raise TypeError(f"logits must be True, False or None; got {logits!r}")
+    p = next((t for t in model.parameters() if t.is_floating_point()), None)  # predict_proba casts X to the weights' dtype
+    if p is not None and p.dtype != X.dtype and not torch.isfinite(X.to(p.dtype)).all():
+        raise ValueError(f"X holds values up to {X.abs().max().item():.3g}, beyond the model's dtype {p.dtype} (largest {torch.finfo(p.dtype).max:.3g})")
     return getattr(model, 'outputs_logits', False) if logits is None else logits
 
 def _to_probs(out, n:int, logits:bool)->Tensor:
@@ -408,10 +424,11 @@ def _to_probs(out, n:int, logits:bool)->Tensor:
         raise ValueError(f"the model must return (N,), (N, 1) or (N, C) outputs for N = {n} points; got "
                          f"{tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__}")
     out = out.reshape(n, -1)  # (N,) holds one logit or probability of class 1 per row, like (N, 1)
-    if logits: return torch.sigmoid(out) if out.shape[1] == 1 else torch.softmax(out, 1)
-    if not (torch.isfinite(out).all() and out.min() >= 0 and out.max() <= 1):
+    if logits: out = torch.sigmoid(out) if out.shape[1] == 1 else torch.softmax(out, 1)
+    if out.isnan().any(): raise ValueError("the model returned NaN for some points (diverged weights?)" + (" or logits too large for softmax" if logits else ""))
+    if not logits and (out.min() < 0 or out.max() > 1):
         raise ValueError("the model's outputs are not probabilities between 0 and 1; if it returns logits, pass logits=True")
-    return out
+    return out if logits else out.clone()  # a copy: a model that returns its input (nn.Identity) must not hand back the caller's X
 
 # %% ../nbs/07_nn_module.ipynb #089f9ca8
 def predict_proba(model:nn.Module, # a trained model
