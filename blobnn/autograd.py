@@ -7,25 +7,71 @@ __all__ = ['Value', 'make_value', 'no_grad', 'draw_value_graph', 'LinearFunction
            'check_silu_function']
 
 # %% ../nbs/06_autograd.ipynb #b8fecba0
-import contextlib, math, numbers, operator
+import contextlib, functools, math, numbers, operator, threading
 import torch
 from torch import Tensor
 from .data import checker, Wrong, Feedback, is_stub, answer_tensor
 
 # %% ../nbs/06_autograd.ipynb #93942014
 #| code-fold: true
-# checking what a Value may hold (a clear error for anything else), a tensor as short text, and `_method`, which adds methods to Value
+# checking what a Value may hold and what make_value gets (a clear error for anything else), a tensor as short text, and `_method`, which adds methods to Value
 def _as_data(data) -> Tensor:
     "`data` as a detached, finite, real floating-point tensor, or a clear error."
     if isinstance(data, Value): raise TypeError("Value(v) got a Value: use v itself, or Value(v.data) for a new leaf")
-    if isinstance(data, numbers.Real) and not isinstance(data, bool): data = torch.tensor(float(data))
+    if isinstance(data, numbers.Real) and not isinstance(data, bool): data = _number_tensor(data)
     elif not isinstance(data, Tensor):
         raise TypeError(f"a Value holds a real floating-point tensor or a real number; got {type(data).__name__} {data!r:.60}")
     if data.is_complex() or not data.is_floating_point(): raise TypeError(
         f"a Value holds real floating-point numbers (float32 or float64); got dtype {data.dtype}: convert with .float() or .double()")
+    if data.device.type == 'meta': raise TypeError("a Value holds numbers; got a tensor on the 'meta' device, which has none")
     bad = ~torch.isfinite(data)
     if bad.any(): raise ValueError(f"a Value's data must be finite; got {int(bad.sum())} NaN or infinite element(s) in a tensor of shape {tuple(data.shape)}")
     return data.detach()
+
+def _number_tensor(x) -> Tensor:
+    "A Python (or numpy) real number as a 0-d tensor of torch's default dtype, or a clear error if it does not fit in one."
+    try: f = float(x)
+    except OverflowError: raise ValueError(f"Value: the integer {str(x)[:20]}... ({len(str(x))} digits) is too large for any float") from None
+    t = torch.tensor(f)
+    if math.isfinite(f) and not torch.isfinite(t): raise ValueError(
+        f"Value({f:g}): the number overflows {t.dtype}, torch's default dtype (largest {torch.finfo(t.dtype).max:.4g}); "
+        f"for float64 pass a tensor, Value(torch.tensor({f:g}, dtype=torch.float64))")
+    return t
+
+def _flag(x, name:str) -> bool:
+    "A True/False argument, or a clear error (PyTorch refuses a string, 1 or None too)."
+    if not isinstance(x, bool): raise TypeError(f"{name} must be True or False; got {type(x).__name__} {x!r:.40}")
+    return x
+
+def _make_args(data, inputs, op:str, vjp) -> tuple:
+    "make_value's `data` as a tensor (an array or a list takes the first input's dtype), `inputs` as a tuple of Values and the VJP, checked; or a clear error."
+    if isinstance(inputs, (Tensor, Value, str)) or not hasattr(inputs, '__iter__'): raise TypeError(
+        f"make_value: inputs must be a tuple or a list of Values, e.g. (v,) for one; got {type(inputs).__name__}")
+    inputs = tuple(inputs)
+    for i, v in enumerate(inputs):
+        if not isinstance(v, Value): raise TypeError(
+            f"make_value: inputs[{i}] is a {type(v).__name__}, not a Value: wrap a tensor first, Value(t) for a constant")
+    if not callable(vjp): raise TypeError(f"make_value: vjp must be a function G -> (one gradient per input); got {type(vjp).__name__}")
+    if not isinstance(data, Tensor):
+        try: data = torch.as_tensor(data, dtype=inputs[0].data.dtype if inputs else None, device=inputs[0].data.device if inputs else None)
+        except (TypeError, ValueError, RuntimeError): raise TypeError(
+            f"make_value: data must be a tensor (or a numpy array or a list of numbers); got {type(data).__name__} {data!r:.40}") from None
+    if data.is_complex() or not data.is_floating_point(): raise TypeError(
+        f"make_value: data must hold real floating-point numbers, like a Value; got dtype {data.dtype}")
+    return data, inputs, _versioned(vjp, op, (data, *(v.data for v in inputs)))
+
+def _versioned(vjp, op:str, saved:tuple):
+    "`vjp`, refusing to run once a tensor it may have saved (an input's data or the result) was changed in place: PyTorch's version counters."
+    versions = [t._version for t in saved]
+    def checked(g):
+        if [t._version for t in saved] != versions:
+            i = next(i for i, (t, n) in enumerate(zip(saved, versions)) if t._version != n)
+            raise RuntimeError(
+                f"backward() through '{op}': {'its result' if i == 0 else f'its input {i - 1}'} was changed in place after the operation "
+                "(an in-place update of .data?), so its gradient would come from the new numbers; compute the operation again "
+                "after the change, or change a copy (PyTorch refuses this too)")
+        return vjp(g)
+    return checked
 
 def _fmt(t:Tensor) -> str:
     "A tensor as short text: a number, up to six numbers in brackets, or its shape."
@@ -48,7 +94,7 @@ class Value:
     def __init__(self, data, # a real floating-point tensor, or a Python number (a 0-d tensor of torch's default dtype)
                  requires_grad:bool=False, # compute a gradient for this leaf? True for parameters, False for data
                 ):
-        self.data, self.requires_grad = _as_data(data), bool(requires_grad)
+        self.data, self.requires_grad = _as_data(data), _flag(requires_grad, 'requires_grad')
         self.grad, self.op, self.inputs, self._vjp, self._freed, self._retain = None, '', (), None, False, False
 
     def __repr__(self):
@@ -62,7 +108,8 @@ class Value:
         return self.data.item()
 
 # %% ../nbs/06_autograd.ipynb #ad788053
-_grad_enabled = True
+class _GradMode(threading.local): enabled = True   # one switch per thread, as in PyTorch: each thread starts recording
+_grad_mode = _GradMode()
 
 def make_value(data:Tensor, # the result of the operation (a numpy array or a list of numbers becomes a tensor)
                inputs:tuple, # the Values it was computed from (a tuple or a list)
@@ -70,10 +117,10 @@ def make_value(data:Tensor, # the result of the operation (a numpy array or a li
                vjp, # G -> one gradient per input (None where not needed), each of its input's shape
               )->Value:
     "The `Value` of an operation's result, recording `op`, `inputs` and `vjp` if an input requires a gradient (and recording is on)."
-    out, inputs = Value.__new__(Value), tuple(inputs)
-    if not isinstance(data, Tensor) and inputs: data = torch.as_tensor(data, dtype=inputs[0].data.dtype, device=inputs[0].data.device)
+    data, inputs, vjp = _make_args(data, inputs, op, vjp)   # a tensor, a tuple of Values, a VJP that refuses changed inputs; or a clear error
+    out = Value.__new__(Value)
     out.data, out.grad, out._freed, out._retain = data, None, False, False
-    if _grad_enabled and any(v.requires_grad for v in inputs):
+    if _grad_mode.enabled and any(v.requires_grad for v in inputs):
         out.requires_grad, out.op, out.inputs, out._vjp = True, op, inputs, vjp
     else: out.requires_grad, out.op, out.inputs, out._vjp = False, '', (), None
     return out
@@ -81,10 +128,9 @@ def make_value(data:Tensor, # the result of the operation (a numpy array or a li
 @contextlib.contextmanager
 def no_grad():
     "Inside this context, operations record nothing and their results are constants: `torch.no_grad` for `Value`."
-    global _grad_enabled
-    before, _grad_enabled = _grad_enabled, False
+    before, _grad_mode.enabled = _grad_mode.enabled, False      # in this thread only, like torch.no_grad
     try: yield
-    finally: _grad_enabled = before
+    finally: _grad_mode.enabled = before
 
 # %% ../nbs/06_autograd.ipynb #9f589aff
 def _topo(root:Value, constants:bool=False) -> list:
@@ -102,12 +148,13 @@ def _topo(root:Value, constants:bool=False) -> list:
 # %% ../nbs/06_autograd.ipynb #59a151d4
 #| code-fold: true
 # where backward() may start: a clear error for a Value with nothing to differentiate, a gradient of the wrong shape, a NaN;
-# and retain_grad(), which only sets the flag backward() reads
+# what a VJP may return (one gradient per input, of its shape); what a retained gradient keeps; and retain_grad(), which only sets the flag backward() reads
 _FREED = ("backward() through a graph a second time: the first backward() freed what each operation saved for it; "
           "pass retain_graph=True to the first backward() to keep it, or compute the result again")
 
-def _start_gradient(self:Value, gradient) -> Tensor:
-    "The gradient `backward()` starts from: `gradient`, or 1 for a one-element Value; a clear error for a start that makes no sense."
+def _start_gradient(self:Value, gradient, retain_graph=False, keep_grads=False) -> Tensor:
+    "The gradient `backward()` starts from: `gradient`, or 1 for a one-element Value; a clear error for a start that makes no sense, or flags that are not bools."
+    _flag(retain_graph, 'retain_graph'); _flag(keep_grads, 'keep_grads')
     if not self.requires_grad: raise RuntimeError(
         "backward() needs a Value that depends on a parameter: none of its inputs has requires_grad=True, so there is nothing to differentiate")
     if gradient is None:
@@ -118,10 +165,37 @@ def _start_gradient(self:Value, gradient) -> Tensor:
     elif not isinstance(gradient, Tensor) or gradient.shape != self.shape: raise ValueError(
         f"gradient must be a tensor of the Value's shape {tuple(self.shape)}; got "
         f"{tuple(gradient.shape) if isinstance(gradient, Tensor) else type(gradient).__name__}")
+    elif gradient.is_complex(): raise TypeError(f"gradient must be real, of the Value's dtype {self.data.dtype}; got {gradient.dtype}")
     if not torch.isfinite(self.data).all(): raise ValueError(
         "backward() from a NaN or infinite value: every gradient would be NaN; look for a log of 0 or of a negative number, "
         "a division by 0, or an exp that overflows")
-    return gradient
+    return gradient.to(self.data.dtype, copy=True)     # our own copy, in the graph's dtype (PyTorch casts too): the caller's tensor stays theirs
+
+def _checked(v:Value, grads) -> list:
+    "What `v`'s VJP returned, as one gradient per input: None, or a tensor of the input's shape and dtype; a clear error otherwise (as torch.autograd.Function gives)."
+    if not isinstance(grads, (tuple, list)): raise TypeError(
+        f"the VJP of '{v.op}' must return a tuple with one gradient per input (None where none is needed); got {type(grads).__name__}")
+    if len(grads) != len(v.inputs): raise ValueError(
+        f"the VJP of '{v.op}' returned {len(grads)} gradient(s) for {len(v.inputs)} input(s): return one per input, None for an input that needs none")
+    out = []
+    for i, (inp, g) in enumerate(zip(v.inputs, grads)):
+        if type(g) is Tensor and g.shape == inp.data.shape and g.dtype == inp.data.dtype and not g.requires_grad: pass   # the usual case
+        elif g is not None and inp.requires_grad:
+            if not isinstance(g, Tensor):                  # a VJP may return a numpy array or a list
+                try: g = torch.as_tensor(g, dtype=inp.data.dtype, device=inp.data.device)
+                except (TypeError, ValueError, RuntimeError): raise TypeError(
+                    f"the VJP of '{v.op}': gradient {i} must be a tensor of its input's shape {tuple(inp.shape)}; got {type(g).__name__} {g!r:.40}") from None
+            if g.shape != inp.shape: raise ValueError(
+                f"the VJP of '{v.op}': gradient {i} has shape {tuple(g.shape)}, but its input has shape {tuple(inp.shape)}: "
+                "each gradient has its input's shape (sum over the dimensions broadcasting added)")
+            if g.is_complex(): raise TypeError(f"the VJP of '{v.op}': gradient {i} must be real; got {g.dtype}")
+            g = g.detach().to(inp.data.dtype)              # in the input's dtype, as PyTorch casts (and no graph of torch's own)
+        out.append(g)
+    return out
+
+def _kept(v:Value, earlier:dict) -> Tensor:
+    "The gradient a retained value keeps: its own copy, added to what earlier `backward()` calls left in it (with retain_grad()), as in PyTorch."
+    return earlier[id(v)] + v.grad if id(v) in earlier else v.grad.clone()
 
 @_method('retain_grad')
 def _retain_grad(self):
@@ -137,21 +211,35 @@ def _backward(self:Value,
               keep_grads:bool=False, # keep the gradient of every intermediate value (for drawings), not only of leaves and `retain_grad()` ones
              ):
     "Fill `.grad` of every Value this one depends on: the chain rule, one VJP per operation, in reverse topological order."
-    gradient = _start_gradient(self, gradient)       # 1 for a loss; a clear error for a start that makes no sense
+    gradient = _start_gradient(self, gradient, retain_graph, keep_grads)   # 1 for a loss; a clear error for a start that makes no sense
     order = _topo(self)
+    earlier = {id(v): v.grad for v in order if v.op and v._retain and v.grad is not None}   # retain_grad() ones accumulate
     for v in order:
         if v._freed: raise RuntimeError(_FREED)      # a second backward() through a freed graph
         if v.op: v.grad = None                       # intermediate values start from zero; leaves accumulate
     self.grad = gradient if self.grad is None else self.grad + gradient
     for v in reversed(order):                        # every value before its inputs
-        if not v.op: continue
-        for inp, g in zip(v.inputs, v._vjp(v.grad)):
+        if not v.op or v.grad is None: continue       # a leaf, or a value no gradient reached
+        for inp, g in zip(v.inputs, _checked(v, v._vjp(v.grad))):   # one gradient per input, of its shape (else a clear error)
             if g is None or not inp.requires_grad: continue
-            if not isinstance(g, Tensor): g = torch.as_tensor(g, dtype=inp.data.dtype, device=inp.data.device)   # a VJP may return an array
             if inp.grad is None: inp.grad = g if inp.op else g.clone()   # a leaf gets its own copy, safe to change in place
             else: inp.grad = inp.grad + g                                # a second path: the gradients add up
         if not retain_graph: v._vjp, v._freed = None, True
         if not (keep_grads or v._retain): v.grad = None   # used: an intermediate gradient is dropped, as in PyTorch
+        else: v.grad = _kept(v, earlier)             # kept: its own copy, plus what earlier backward() calls kept
+
+# %% ../nbs/06_autograd.ipynb #a21b1ock
+#| code-fold: true
+# one backward() at a time: threads whose graphs share leaves would otherwise lose each other's additions to .grad (PyTorch locks each addition)
+_backward_lock = threading.RLock()
+
+def _one_at_a_time(backward):
+    "`backward`, run under a lock, so that concurrent calls add to a shared leaf's `.grad` one after the other."
+    @functools.wraps(backward)
+    def locked(*args, **kwargs):
+        with _backward_lock: return backward(*args, **kwargs)
+    return locked
+Value.backward = _one_at_a_time(Value.backward)
 
 # %% ../nbs/06_autograd.ipynb #a70bde16
 def _unbroadcast(g:Tensor, # the gradient of the broadcast result
@@ -165,7 +253,7 @@ def _unbroadcast(g:Tensor, # the gradient of the broadcast result
 
 # %% ../nbs/06_autograd.ipynb #58457770
 #| code-fold: true
-# what may meet a Value in arithmetic: a clear error for a raw tensor (also inside torch functions), a NaN, two dtypes, shapes that do not broadcast
+# what may meet a Value in arithmetic: a clear error for a raw tensor (also inside torch functions), a numpy array, a NaN, two dtypes, shapes that do not broadcast
 _MIX = ("{what}: a Value cannot be mixed with a raw torch.Tensor or passed to a torch function; wrap the tensor first, "
         "Value(t) for a constant or Value(t, requires_grad=True) for a parameter, and use the Value's own methods (v.exp(), v.sum(), ...)")
 
@@ -173,6 +261,8 @@ def _torch_function(cls, func, types, args=(), kwargs=None):
     "Called by PyTorch for any torch function given a Value: refuse, with the way out."
     raise TypeError(_MIX.format(what=getattr(func, '__name__', str(func))))
 Value.__torch_function__ = classmethod(_torch_function)
+Value.__array_ufunc__ = None      # numpy defers to Value's own operators (which refuse an array) instead of making an array of Values
+Value.__bool__ = lambda self: bool(self.data)     # as a tensor's: Value(0.) is False; more than one number is ambiguous, an error
 
 def _number(x) -> bool: return isinstance(x, numbers.Real) and not isinstance(x, (bool, Tensor))
 
@@ -180,9 +270,20 @@ def _operand(x, what:str):
     "`x` if it is a Value or a finite number, None if it is something else; a clear error for a raw tensor or a NaN."
     if isinstance(x, Value): return x
     if isinstance(x, Tensor): raise TypeError(_MIX.format(what=what))
-    if not _number(x): return None
-    if not math.isfinite(x): raise ValueError(f"{what}: the number must be finite; got {x}")
-    return x
+    if not _number(x):
+        if hasattr(x, '__array__'): raise TypeError(f"{what}: a Value cannot be mixed with a numpy array; wrap it first, "
+                                                    "Value(torch.as_tensor(a)) for a constant")
+        return None
+    try: finite = math.isfinite(x)
+    except OverflowError: raise ValueError(f"{what}: the integer {str(x)[:20]}... ({len(str(x))} digits) is too large for any float") from None
+    if not finite: raise ValueError(f"{what}: the number must be finite; got {x}")
+    if isinstance(x, numbers.Integral): return x if -2**63 <= x < 2**63 else float(x)   # torch takes integers only up to int64
+    return x if isinstance(x, float) or type(x).__module__ == 'numpy' else float(x)     # a Fraction, say, as a float
+
+def _exponent(k):
+    "The exponent of `x ** k`: a real number (an integer beyond int64 as a float), or a clear error."
+    if not _number(k): raise TypeError(f"x ** k: the exponent must be a real number (a constant); got {type(k).__name__}")
+    return _operand(k, 'x ** k')
 
 def _broadcast(a:Value, b:Value, f, what:str) -> Tensor:
     "f(a.data, b.data), with clear errors for two dtypes or shapes that do not broadcast."
@@ -217,8 +318,8 @@ Value.__sub__, Value.__rsub__ = _binary('-', operator.sub, lambda g, x, y: g, la
                                         lambda g, k: g, lambda g, k, x: -g)
 Value.__mul__, Value.__rmul__ = _binary('*', operator.mul, lambda g, x, y: g * y, lambda g, x, y: g * x,
                                         lambda g, k: g * k, lambda g, k, x: g * k)
-Value.__truediv__, Value.__rtruediv__ = _binary('/', operator.truediv, lambda g, x, y: g / y, lambda g, x, y: -g * x / (y * y),
-                                                lambda g, k: g / k, lambda g, k, x: -g * k / (x * x))
+Value.__truediv__, Value.__rtruediv__ = _binary('/', operator.truediv, lambda g, x, y: g / y, lambda g, x, y: -g * (x / y) / y,
+                                                lambda g, k: g / k, lambda g, k, x: -g * (k / x) / x)
 
 # %% ../nbs/06_autograd.ipynb #17cd1af9
 def _unary(name:str, fwd, vjp, doc:str):
@@ -242,9 +343,9 @@ def _neg(self): return make_value(-self.data, (self,), 'neg', lambda g: (-g,))
 @_method('__pow__')
 def _pow(self, k):
     "Each element to the power of the number k."
-    if not _number(k): raise TypeError(f"x ** k: the exponent must be a real number (a constant); got {type(k).__name__}")
+    k = _exponent(k)                              # a real number, or a clear error
     x = self.data
-    return make_value(x ** k, (self,), f'** {k:g}', lambda g: (g * k * x ** (k - 1),))
+    return make_value(x ** k, (self,), f'** {k:g}', lambda g: (g * k * x ** (k - 1) if k else torch.zeros_like(x),))
 
 # %% ../nbs/06_autograd.ipynb #dae6ea2e
 #| code-fold: true
@@ -282,15 +383,19 @@ def _matmul(self, other):
 # %% ../nbs/06_autograd.ipynb #f52820de
 #| code-fold: true
 # dimensions and shapes: a clear error for a dim out of range, a reshape that does not fit, a transpose of a vector; and .T
-def _dims(self:Value, dim) -> tuple:
-    "`dim` (None, an int or a tuple of ints) as a sorted tuple of non-negative dimensions of `self`, or a clear error."
+def _dims(self:Value, dim, repeats:bool=False) -> tuple:
+    "`dim` (None or () for all, an int or a tuple of ints; numpy integers too) as a sorted tuple of non-negative dimensions of `self`, or a clear error."
     n = self.ndim
-    if dim is None: return tuple(range(n))
-    ds = (dim,) if isinstance(dim, int) else tuple(dim)
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim): return tuple(range(n))   # dim=() is every dimension, as in torch
+    ds = tuple(dim) if isinstance(dim, (tuple, list, torch.Size)) else (dim,)
     for d in ds:
-        if not isinstance(d, int) or isinstance(d, bool) or not -max(n, 1) <= d < max(n, 1):
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral):
+            raise TypeError(f"dim must be an int or a tuple of ints; got {type(d).__name__} {d!r:.40}")
+        if not -max(n, 1) <= d < max(n, 1):
             raise IndexError(f"dim {d!r} is out of range for a Value with {n} dimension(s) (shape {tuple(self.shape)})")
-    return tuple(sorted({d % max(n, 1) for d in ds}))
+    out = [int(d) % max(n, 1) for d in ds]
+    if not repeats and len(set(out)) < len(out): raise ValueError(f"dim {tuple(ds)} names a dimension twice")
+    return tuple(sorted(out))
 
 def _reshaped(self:Value, shape:tuple) -> Tensor:
     "`self.data` reshaped to `shape` (ints, or one tuple), or a clear error."
@@ -300,7 +405,7 @@ def _reshaped(self:Value, shape:tuple) -> Tensor:
 
 def _check_transpose(self:Value, dim0, dim1):
     if self.ndim < 2: raise ValueError(f"transpose needs at least 2 dimensions; got shape {tuple(self.shape)}")
-    _dims(self, (dim0, dim1))
+    _dims(self, (dim0, dim1), repeats=True)
 
 def _T(self):
     if self.ndim != 2: raise ValueError(f".T transposes a matrix (2-D); got shape {tuple(self.shape)}: use transpose(dim0, dim1)")
@@ -313,8 +418,8 @@ def _reduce(self:Value, dim, keepdim:bool, mean:bool) -> Value:
     dims, shape = _dims(self, dim), self.data.shape
     kept = tuple(1 if i in dims else s for i, s in enumerate(shape))
     count = math.prod(shape[d] for d in dims) if shape else 1
-    out = self.data.sum(dims, keepdim=keepdim) if shape else self.data.clone()
-    if mean: out = out / count
+    reduce = self.data.mean if mean else self.data.sum   # torch's mean, which adds float16 numbers in float32
+    out = reduce(dims, keepdim=keepdim) if shape else self.data.clone()
     def vjp(g):
         g = g.reshape(kept).expand(shape)
         return (g / count if mean else g,)
@@ -355,6 +460,9 @@ def draw_value_graph(out:Value, # the value whose graph to draw, usually a loss 
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch
     if not isinstance(out, Value): raise TypeError(f"draw_value_graph draws the graph of a Value; got {type(out).__name__}")
+    if names is not None and (not isinstance(names, dict) or not all(isinstance(v, Value) for v in names)): raise TypeError(
+        "draw_value_graph: names must be a dict {Value: name}, keyed by the Values themselves (not their names or tensors)")
+    if ax is not None and not hasattr(ax, 'add_patch'): raise TypeError(f"draw_value_graph: ax must be matplotlib axes (or None); got {type(ax).__name__}")
     names = {id(v): n for v, n in (names or {}).items()}
     order = _topo(out, constants=True)
     if len(order) > 40: raise ValueError(f"the graph has {len(order)} values, too many to read in a drawing (at most 40)")
