@@ -88,7 +88,8 @@ def run_notebook(page, base: str, token: str, name: str, work: Path, shots: Path
     n_err = errors.count()
     if n_err: problems.append(f'{n_err} cell(s) show an error, first: {errors.first.inner_text()[:300]!r}')
     images = page.eval_on_selector_all('.jp-RenderedImage img', 'els => els.map(e => e.complete && e.naturalWidth > 0)')
-    if not images: problems.append('no plot rendered')
+    draws = any('image/png' in o.get('data', {}) for c in stored if c['cell_type'] == 'code' for o in c.get('outputs', []))
+    if draws and not images: problems.append('no plot rendered')   # a notebook stored with figures must draw them
     elif not all(images): problems.append(f'{images.count(False)} of {len(images)} images did not load')
     text = '\n'.join(page.locator('.jp-Notebook .jp-OutputArea').all_inner_texts())
     problems += [f'learner-visible markup {w!r}' for w in WARTS if w in text]
@@ -104,7 +105,7 @@ def run_notebook(page, base: str, token: str, name: str, work: Path, shots: Path
     if any(o['output_type'] == 'error' for o in outs): problems.append('the saved notebook holds an error output')
     not_run = sum(1 for c in saved['cells'] if c['cell_type'] == 'code' and c.get('execution_count') is None)
     if not_run: problems.append(f'the saved notebook has {not_run} code cell(s) that did not run')
-    if not any('image/png' in o.get('data', {}) for o in outs): problems.append('the saved notebook holds no plot')
+    if draws and not any('image/png' in o.get('data', {}) for o in outs): problems.append('the saved notebook holds no plot')
     print(f'{name:24} {n_code} code cells ran through the UI in {secs:.1f} s, {len(images)} plots rendered'
           + ('' if not problems else ' -- ' + '; '.join(problems)), flush=True)
     return problems
