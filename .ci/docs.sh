@@ -14,6 +14,9 @@
 # Each render is checked twice: as it is, then a copy with one planted fault per kind of check, which
 # must all be found (check_site.py --self-test). Screenshots go to ${CI_OUT:-.ci/out}/site/ (smalldocs)
 # or site-quarto/ (Quarto), and those of the faulty copy to site-self-test/ or site-quarto-self-test/.
+# Accessibility: BLOBNN_AXE_CHECK=on (off by default until every figure has its alt text) also runs axe-core's
+# WCAG 2 A/AA rules on every page of either render (check_site.py --axe), with npm's axe-core@4 installed into
+# .cache/axe (gitignored) when missing (or BLOBNN_AXE=<a copy>). To turn it on for good, make "on" the default below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,6 +24,8 @@ export MPLBACKEND=Agg PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 OUT=${CI_OUT:-$ROOT/.ci/out}
 RENDER=${1:-smalldocs}
 case "$RENDER" in smalldocs|quarto) ;; *) echo "usage: bash .ci/docs.sh [smalldocs|quarto]; got '$RENDER'"; exit 2;; esac
+AXE_CHECK=${BLOBNN_AXE_CHECK:-off}
+case "$AXE_CHECK" in on) AXE=(--axe) ;; off) AXE=() ;; *) echo "BLOBNN_AXE_CHECK is on or off; got '$AXE_CHECK'"; exit 2;; esac
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import nbdev, playwright' 2>/dev/null; then
@@ -45,11 +50,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+if [ ${#AXE[@]} -gt 0 ] && [ -z "${BLOBNN_AXE:-}" ] && [ ! -f .cache/axe/node_modules/axe-core/axe.min.js ]; then
+  command -v npm >/dev/null || { echo "npm is missing: it installs axe-core (axe-core@4) for the accessibility check"; exit 1; }
+  echo "installing axe-core (npm axe-core@4) into .cache/axe"
+  npm install --no-audit --no-fund --prefix .cache/axe axe-core@4
+fi
+
 # check SITE SHOTS: the site, then a copy with planted faults that the checks must all find (--self-test)
 check() {
   local rc=0
-  python tools/check_site.py --site "$1" --shots "$OUT/$2" || rc=1
-  python tools/check_site.py --site "$1" --shots "$OUT/$2-self-test" --self-test || rc=1
+  python tools/check_site.py --site "$1" --shots "$OUT/$2" ${AXE[@]+"${AXE[@]}"} || rc=1
+  python tools/check_site.py --site "$1" --shots "$OUT/$2-self-test" --self-test ${AXE[@]+"${AXE[@]}"} || rc=1
   return $rc
 }
 

@@ -29,6 +29,11 @@ For every notebook in nbs/ it checks the page nbdev names after it (`00_data.ipy
   same-site link exists on its page; links to the published site (nbdev's doc links, settings.ini's
   doc_host + doc_baseurl) count as same-site links.
 nbs/sidebar.yml must list every notebook in nbs/.
+With --axe it also runs axe-core (npm axe-core@4) on every page with the WCAG 2 A and AA rules (tags wcag2a,
+wcag2aa) and fails on every violated rule, naming its impact, how many elements fail and the first one, then
+prints the violations of the whole site per rule. axe-core is read from .cache/axe (gitignored:
+`npm install --no-audit --no-fund --prefix .cache/axe axe-core@4`) or BLOBNN_AXE=<its folder>. It is off by
+default until every figure has its alt text (`#| fig-alt:`); .ci/docs.sh turns it on with BLOBNN_AXE_CHECK=on.
 It saves a full-page screenshot of each page (and of the home page in the dark theme) into
 .ci/out/site/ (gitignored) and exits 1 if any check failed.
 
@@ -38,10 +43,11 @@ stored render), pass that commit, e.g. `--ref e9dca6c`.
 
 With --self-test it checks a copy of the site with one planted fault per kind of check (an API
 heading removed, plots deleted, a wrong title, a formula that cannot be typeset, raw TeX, a traceback,
-a sidebar link gone, a broken anchor, no search index) and passes only if every fault is reported.
+a sidebar link gone, a broken anchor, no search index; with --axe also a picture without alt text) and
+passes only if every fault is reported.
 
 Usage: python tools/check_site.py [--site _site] [--shots .ci/out/site] [--render auto|quarto|smalldocs]
-                                  [--ref COMMIT] [--self-test]
+                                  [--ref COMMIT] [--axe] [--self-test]
 """
 import argparse, ast, functools, os, http.server, json, mimetypes, re, subprocess, sys, tempfile, threading, time
 from configparser import ConfigParser
@@ -61,6 +67,10 @@ KATEX_LOCAL = Path('/usr/share/javascript/katex')   # Debian's libjs-katex
 MATHJAX_CDN = re.compile(r'^https://cdn\.jsdelivr\.net/npm/mathjax@3[^/]*/')
 MATHJAX_LOCAL = Path(os.environ.get('BLOBNN_MATHJAX') or ROOT/'.cache'/'mathjax'/'node_modules'/'mathjax')
 MATHJAX_INSTALL = 'npm install --prefix .cache/mathjax mathjax@3'
+# axe-core (npm axe-core@4), the accessibility engine: injected into each page with --axe
+AXE_LOCAL = Path(os.environ.get('BLOBNN_AXE') or ROOT/'.cache'/'axe'/'node_modules'/'axe-core')
+AXE_INSTALL = 'npm install --no-audit --no-fund --prefix .cache/axe axe-core@4'
+AXE_TAGS = ['wcag2a', 'wcag2aa']   # the WCAG 2.0 level A and AA rules
 TRACEBACK = re.compile(r'Traceback \(most recent call last\)|^-{20,}\n\w+(Error|Exception)|Cell In\[\d*\], line \d+', re.M)
 # TeX that a maths engine should have typeset: \( \) \[ \] or $$, or $x$ written with a TeX command inside
 RAW_TEX = re.compile(r'\\\(|\\\)|\\\[|\\\]|\$\$|\$[^$\s][^$\n]*\\[a-zA-Z]+[^$\n]*\$')
@@ -148,8 +158,10 @@ def notebook_info(nb: str, repo: Repo, s: dict) -> dict:
                     names = list(ast.literal_eval(node.value))
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): defs.add(node.name)
         else: names = []
+    plots = any('image/png' in o.get('data', {}) or 'image/svg+xml' in o.get('data', {})
+                for c in cells if c['cell_type'] == 'code' for o in c.get('outputs', []))
     return dict(nb=nb, page=page_name(nb), title=title, module=mod, names=names, defs=defs,
-                chapter=bool(re.match(r'^\d+', nb)))
+                chapter=bool(re.match(r'^\d+', nb)), plots=plots)   # plots: the notebook stores a figure, so its page must show one
 
 
 def sidebar_files(repo: Repo, s: dict) -> list[str]:
@@ -246,10 +258,42 @@ PAGE_JS = r"""(r) => {
   };
 }"""
 TYPESET_JS = "(sel) => Array.from(document.querySelectorAll('.math')).every(m => m.querySelector(sel))"
+# axe-core's WCAG 2 A/AA rules on the whole page; per violated rule: impact, how many elements, the first one
+AXE_JS = r"""async (tags) => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return r.violations.map(v => ({rule: v.id, impact: v.impact, help: v.help, n: v.nodes.length,
+    target: v.nodes[0] ? v.nodes[0].target.join(' ').slice(0, 100) : '',
+    html: v.nodes[0] ? v.nodes[0].html.replace(/\s+/g, ' ').slice(0, 120) : ''}));
+}"""
 
 
-def check(site: Path, shots: Path, render: str, repo: Repo) -> list[str]:
-    "Run every check; returns the failures, one line each."
+def axe_problem() -> str | None:
+    "Why axe-core cannot be injected into the pages, or None."
+    pkg = AXE_LOCAL/'package.json'
+    if not (AXE_LOCAL/'axe.min.js').is_file() or not pkg.is_file():
+        return (f'axe-core is missing at {AXE_LOCAL}: run `{AXE_INSTALL}` in the repository, '
+                'or set BLOBNN_AXE to an axe-core@4 folder')
+    version = json.loads(pkg.read_text(encoding='utf-8')).get('version', '?')
+    if not version.startswith('4.'):
+        return f'{AXE_LOCAL} holds axe-core {version}, not 4.x: run `{AXE_INSTALL}`'
+    return None
+
+
+def axe_table(found: list[tuple[str, dict]]) -> str:
+    "The violations of every page added up per rule, as a Markdown table (rule, impact, elements, pages)."
+    rules: dict[str, dict] = {}
+    for page, v in found:
+        r = rules.setdefault(v['rule'], dict(impact=v['impact'], n=0, pages=set()))
+        r['n'] += v['n']; r['pages'].add(page)
+    rows = sorted(rules.items(), key=lambda kv: -kv[1]['n'])
+    total = sum(r['n'] for r in rules.values())
+    return '\n'.join(['| rule | impact | elements | pages |', '|---|---|---:|---:|',
+                      *(f"| `{k}` | {r['impact']} | {r['n']} | {len(r['pages'])} |" for k, r in rows),
+                      f"| all | | {total} | {len({p for p, _ in found})} |"])
+
+
+def check(site: Path, shots: Path, render: str, repo: Repo, axe: bool = False) -> list[str]:
+    "Run every check (and axe-core's WCAG 2 A/AA rules when `axe`); returns the failures, one line each."
     from playwright.sync_api import sync_playwright
     R = dict(RENDERS[render], raw_tex=RAW_TEX.pattern)
     s = repo.settings()
@@ -262,6 +306,7 @@ def check(site: Path, shots: Path, render: str, repo: Repo) -> list[str]:
     fails: list[str] = []
     notes: list[str] = []
     fail = lambda page, msg: fails.append(f'{page}: {msg}')
+    axe_found: list[tuple[str, dict]] = []    # (page, violation) from axe-core
 
     listed = sidebar_files(repo, s)
     for i in infos:
@@ -297,6 +342,17 @@ def check(site: Path, shots: Path, render: str, repo: Repo) -> list[str]:
             ctx.on('response', lambda resp: status.__setitem__(local(resp.url).split('#')[0], resp.status)
                    if local(resp.url) else None)
             page = ctx.new_page()
+            def run_axe(name: str):
+                "axe-core's WCAG 2 A and AA rules on the open page: every violated rule is a failure."
+                try:
+                    page.add_script_tag(path=str(AXE_LOCAL/'axe.min.js'))
+                    violations = page.evaluate(AXE_JS, AXE_TAGS)
+                except Exception as e:
+                    fail(name, f'axe-core could not run: {type(e).__name__}: {str(e)[:200]}'); return
+                for v in violations:
+                    axe_found.append((name, v))
+                    fail(name, f"axe {v['rule']} ({v['impact']}) at {v['target']} ({v['n']} element(s) in all, "
+                               f"the first shown): {v['html']} -- {v['help']}")
             console_errors: list[str] = []
             page.on('pageerror', lambda e: console_errors.append(str(e)))
             for i in infos:
@@ -312,6 +368,8 @@ def check(site: Path, shots: Path, render: str, repo: Repo) -> list[str]:
                 page.screenshot(path=str(shots/f"{name.removesuffix('.html')}.png"), full_page=True)
                 d = page.evaluate(PAGE_JS, R)
                 seen_ids[url] = set(d['ids'])
+                # accessibility: axe-core's WCAG 2 A and AA rules, every violated rule a failure
+                if axe: run_axe(name)
                 # title and sidebar
                 if i['title'] and d['title'] != i['title']:
                     fail(name, f"title is {d['title']!r}, expected {i['title']!r}")
@@ -321,7 +379,7 @@ def check(site: Path, shots: Path, render: str, repo: Repo) -> list[str]:
                 # pictures
                 bad = [im['src'][:80] for im in d['images'] if not im['ok']]
                 if bad: fail(name, f"{len(bad)} picture(s) did not load: {bad[:3]}")
-                if i['chapter'] and not any(im['ok'] and im['plot'] for im in d['images']):
+                if i['chapter'] and i['plots'] and not any(im['ok'] and im['plot'] for im in d['images']):
                     fail(name, 'no plot image that loaded')
                 # API sections: every exported function and class has a heading of its name, in the TOC
                 by_text = {}
@@ -390,6 +448,7 @@ def check(site: Path, shots: Path, render: str, repo: Repo) -> list[str]:
                 page.locator('.quarto-color-scheme-toggle').first.click()
                 page.wait_for_timeout(300)
                 page.screenshot(path=str(shots/'index-dark.png'), full_page=True)
+                if axe: run_axe('index.html (dark theme)')
             # same-site links and assets: status, then anchors
             checked: set[str] = set()
             for name, target, frag in wanted:
@@ -412,10 +471,17 @@ def check(site: Path, shots: Path, render: str, repo: Repo) -> list[str]:
     finally:
         srv.shutdown(); srv.server_close()
     for n in dict.fromkeys(notes): print(f'note: {n}')
+    if axe:
+        print(f'axe-core {axe_version()} (WCAG 2 A/AA rules) on {len(seen_ids)} page(s), and the home page in the dark theme: '
+              + (f'{sum(v["n"] for _, v in axe_found)} failing element(s)\n{axe_table(axe_found)}' if axe_found else 'no violation'))
     return sorted(set(fails), key=fails.index)
 
 
-def plant_faults(site: Path, dst: Path, infos: list[dict]) -> list[tuple[str, str]]:
+def axe_version() -> str:
+    return json.loads((AXE_LOCAL/'package.json').read_text(encoding='utf-8')).get('version', '?')
+
+
+def plant_faults(site: Path, dst: Path, infos: list[dict], axe: bool = False) -> list[tuple[str, str]]:
     """Copy `site` to `dst` with one known fault per kind of check, in HTML either renderer writes.
     Returns (page, words its failure must contain) for each fault: the checks must find every one."""
     import shutil
@@ -460,6 +526,12 @@ def plant_faults(site: Path, dst: Path, infos: list[dict]) -> list[tuple[str, st
          f"broken anchor: /{a['page']}#no-such-anchor")
     # search has no index
     (dst/'search.json').unlink(missing_ok=True); planted.append((a['page'], 'search for'))
+    # an accessibility fault for axe-core: a picture (one that loads) without alt text, the first element of the
+    # page so that it is the example the failure names even on a page with other pictures lacking alt text
+    if axe:
+        edit('index.html', r'(<body[^>]*>)', r'\1<img id="planted-no-alt" src="data:image/gif;base64,'
+             r'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7" width="8" height="8">',
+             'axe image-alt (critical) at #planted-no-alt ')
     return planted
 
 
@@ -472,6 +544,9 @@ def main(argv=None) -> int:
     ap.add_argument('--ref', metavar='COMMIT',
                     help='read the expectations (notebooks, modules, sidebar.yml, settings.ini) from this commit, '
                          'for a site rendered from it (default: the working tree)')
+    ap.add_argument('--axe', action='store_true',
+                    help="also run axe-core's WCAG 2 A and AA rules on every page and fail on any violation "
+                         f'(axe-core from npm: `{AXE_INSTALL}`, or BLOBNN_AXE=<its folder>)')
     ap.add_argument('--self-test', action='store_true',
                     help='check a copy of the site with one planted fault per kind of check instead, and pass only '
                          'if every fault is found (a check that cannot fail is a defect)')
@@ -485,19 +560,20 @@ def main(argv=None) -> int:
         print(f"{site/'index.html'} names neither Quarto nor smalldocs as its generator: say which with --render"); return 1
     if CHROMIUM != 'playwright' and not Path(CHROMIUM).exists():
         print(f'{CHROMIUM} is missing: apt-get install -y chromium'); return 1
-    if (why := maths_problem(render)):
+    if (why := maths_problem(render)) or (a.axe and (why := axe_problem())):
         print(why); return 1
     repo = Repo(a.ref)
-    print(f"checking the {render} render in {site} ({RENDERS[render]['engine']} maths) against {repo}")
+    print(f"checking the {render} render in {site} ({RENDERS[render]['engine']} maths"
+          f"{f', axe-core {axe_version()}' if a.axe else ''}) against {repo}")
     t0 = time.perf_counter()
     if a.self_test:
         with tempfile.TemporaryDirectory(prefix='blobnn-site-faults-') as tmp:
             s = repo.settings()
             nbs = s.get('nbs_path', 'nbs')
             infos = [notebook_info(n, repo, s) for n in repo.files(nbs) if n.endswith('.ipynb') and not n.startswith(('_', '.'))]
-            planted = plant_faults(site, Path(tmp)/'site', infos)
+            planted = plant_faults(site, Path(tmp)/'site', infos, a.axe)
             print(f'self-test: planted {len(planted)} faults in a copy of the site; every one must be found')
-            fails = check(Path(tmp)/'site', shots, render, repo)
+            fails = check(Path(tmp)/'site', shots, render, repo, a.axe)
         missed = [(pg, words) for pg, words in planted if not any(f.startswith(f'{pg}: ') and words in f for f in fails)]
         print(f'self-test done in {time.perf_counter()-t0:.1f} s; the checks reported:')
         print('\n'.join(f'  - {f}' for f in fails))
@@ -505,12 +581,13 @@ def main(argv=None) -> int:
             print(f'self-test FAILED: {len(missed)} planted fault(s) went unnoticed:')
             print('\n'.join(f'  - {pg}: expected a failure containing {words!r}' for pg, words in missed)); return 1
         print(f'self-test OK: the checks found all {len(planted)} planted faults'); return 0
-    fails = check(site, shots, render, repo)
+    fails = check(site, shots, render, repo, a.axe)
     n = len(list(shots.glob('*.png')))
     print(f'checked the site in {time.perf_counter()-t0:.1f} s; {n} screenshot(s) in {shots.relative_to(ROOT) if shots.is_relative_to(ROOT) else shots}/')
     if fails:
         print(f'{len(fails)} problem(s):'); print('\n'.join(f'  - {f}' for f in fails)); return 1
-    print('site OK: every page has its title, plots, API sections, links, maths, search, and no errors')
+    print('site OK: every page has its title, plots, API sections, links, maths, search, and no errors'
+          + ('; axe-core finds no WCAG 2 A/AA violation' if a.axe else ''))
     return 0
 
 
