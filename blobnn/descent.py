@@ -8,34 +8,63 @@ __all__ = ['numerical_grad', 'bowl', 'trajectory', 'plot_trajectories', 'rosenbr
 
 # %% ../nbs/03_gradient_descent.ipynb #d854ffc3
 import math
+import sys
 import numbers
 import itertools
+from fractions import Fraction
 from collections.abc import Callable
 import torch
 from torch import Tensor
 from .data import check_lr, check_positive_int, DivergenceError, Feedback, Wrong, checker, answer_number
 
 # %% ../nbs/03_gradient_descent.ipynb #7c588ab4
-# input checks for numerical_grad (collapsed: the function below is the mathematics)
-def _check_numerical_grad(x, # the point: must be a real floating-point tensor
+# input checks for numerical_grad (collapsed: the function below is the mathematics), and two conversions the chapter's checks share
+def _finite_number(v)->bool:
+    "True if `v` is a real number (not a bool) with a finite float value; a Python int too large for a float is not."
+    try: return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+    except OverflowError: return False
+
+def _float64(v)->Tensor|None:
+    "`v` as a new float64 CPU tensor, or None if it holds complex numbers, bools, or anything that is not real numbers in float64's range."
+    try:
+        try: kind = torch.as_tensor(v).dtype           # only to see what it holds: complex would lose its imaginary part
+        except (RuntimeError, OverflowError, ValueError):
+            if not isinstance(v, (list, tuple)): return None
+            kind, v = torch.float64, [float(u) for u in v]   # Python ints beyond int64, as floats (float() refuses what float64 cannot hold)
+        if kind.is_complex or kind == torch.bool: return None
+        return torch.as_tensor(v, dtype=torch.float64).detach().cpu().clone()
+    except (TypeError, ValueError, RuntimeError, OverflowError): return None
+
+def _check_numerical_grad(x, # the point: must be a real floating-point tensor of finite numbers
                           h, # the half-width: None, or a positive finite number that does not vanish next to x
                          ):
-    "`x` flattened, in float32 or float64 (float16 and bfloat16 are too coarse: float32), and `h`; a clear error otherwise."
+    """`x` flattened, in float32 or float64 (float16 and bfloat16 are too coarse: float32), and `h` per coordinate: fl(x + h) - x, the step
+    x can really take (x ± h exact floats when h <= |x|; at x = 1000 in float32, h = 1e-3 is really 0.98e-3); a clear error otherwise."""
     if not isinstance(x, Tensor) or x.is_complex() or not x.is_floating_point():
         raise TypeError(f"x must be a real floating-point tensor; got {type(x).__name__} {getattr(x, 'dtype', '')}")
     dtype = x.dtype if x.dtype in (torch.float32, torch.float64) else torch.float32
     h = (1e-6 if dtype == torch.float64 else 1e-3) if h is None else check_lr(h, 'h')
     flat = x.detach().to(dtype).reshape(-1)
+    bad = (~torch.isfinite(flat)).nonzero()
+    if len(bad):                                   # NaN or inf: no difference quotient exists there
+        where = tuple(int(i) for i in torch.unravel_index(bad[0, 0], x.shape)) if x.ndim else ()
+        raise ValueError(f"x must be finite; got {flat[bad[0, 0]].item()} at index {where}")
+    if not (torch.isfinite(flat + h).all() and torch.isfinite(flat - h).all()):
+        raise ValueError(f"h={h:g} is too large for x in {dtype}: x ± h overflows; use a smaller h")
     if ((flat + h) == flat).any() or ((flat - h) == flat).any():
         raise ValueError(f"h={h:g} is too small for x in {dtype}: x + h rounds back to x; use a larger h")
-    return flat, h
+    return flat, (flat + h) - flat                 # the step each coordinate really takes
 
 def _scalar(v)->Tensor:
-    "What `f` returned, as a 0-d tensor; a clear error unless it is one real number."
-    v = torch.as_tensor(v)
-    if v.numel() != 1 or v.is_complex():
-        raise ValueError(f"f must return a real scalar; got a {v.dtype} result of shape {tuple(v.shape)}")
-    return v.reshape(())
+    "What `f` returned, as a 0-d tensor (a Python or numpy number in float64: no digits lost); a clear error unless it is one real number."
+    try: t = torch.as_tensor(v)                    # only to see what it is: a Python float would land in float32
+    except (TypeError, ValueError, RuntimeError, OverflowError):
+        if isinstance(v, numbers.Integral): raise ValueError("f must return a real scalar; got an integer too large for float64") from None
+        raise ValueError(f"f must return a real scalar (a number or a one-element tensor); got {type(v).__name__} {v!r:.60}") from None
+    if t.numel() != 1 or t.is_complex() or t.dtype == torch.bool:
+        raise ValueError(f"f must return a real scalar; got a {t.dtype} result of shape {tuple(t.shape)}")
+    if not isinstance(v, Tensor): t = torch.as_tensor(v, dtype=torch.float64)   # the difference is then taken in float64
+    return t.reshape(())
 
 # %% ../nbs/03_gradient_descent.ipynb #526830c3
 def numerical_grad(f:Callable, # function of one tensor that returns a scalar (a one-element tensor or a number)
@@ -43,13 +72,13 @@ def numerical_grad(f:Callable, # function of one tensor that returns a scalar (a
                    h:float|None=None, # half-width of the centred difference; None: 1e-6 in float64, 1e-3 in float32
                   )->Tensor: # same shape and dtype as `x`: the estimate of the gradient of f at x
     "Centred finite differences, one coordinate at a time: (f(x + h e_i) - f(x - h e_i)) / 2h, computed in float32 or float64."
-    flat, h = _check_numerical_grad(x, h)                  # x as one flat vector, in float32 or float64
+    flat, h = _check_numerical_grad(x, h)                  # x as one flat vector, in float32 or float64; h for each coordinate
     grad = torch.zeros_like(flat)
     with torch.no_grad():
         for i in range(flat.numel()):
             e = torch.zeros_like(flat)
-            e[i] = h                                       # h e_i
-            grad[i] = (_scalar(f((flat + e).view(x.shape))) - _scalar(f((flat - e).view(x.shape)))) / (2 * h)
+            e[i] = h[i]                                    # h e_i
+            grad[i] = (_scalar(f((flat + e).view(x.shape))) - _scalar(f((flat - e).view(x.shape)))) / (2 * h[i])
     return grad.view(x.shape).to(x.dtype)
 
 # %% ../nbs/03_gradient_descent.ipynb #172d6bc9
@@ -72,15 +101,41 @@ def bowl(xy:Tensor, # (..., 2) points (x, y)
 
 # %% ../nbs/03_gradient_descent.ipynb #9070e22a
 # input checks for trajectory and gd_steps (collapsed: the functions below are the descent)
+def _check_device(device)->torch.device|None:
+    "`device` as a `torch.device` that can hold numbers on this machine (None stays None); a clear error otherwise."
+    if device is None: return None
+    try: dev = torch.device(device)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', or None; got {device!r}") from None
+    if dev.type == 'meta': raise ValueError("device must hold numbers; 'meta' holds only shapes")
+    try: torch.empty(1, device=dev)
+    except (RuntimeError, AssertionError, ValueError) as e:
+        raise ValueError(f"device {device!r} is not available on this machine ({str(e).splitlines()[0]})") from None
+    return dev
+
 def _check_start(start, # the starting point (x, y)
                  device=None, # where to put it
                 )->Tensor: # float64, shape (2,), a copy
-    "`start` as a float64 tensor (x, y) of finite numbers; a clear error otherwise."
-    try: xy = torch.as_tensor(start, dtype=torch.float64, device=device).detach().clone()
-    except (TypeError, ValueError, RuntimeError): raise TypeError(f"start must be a point (x, y) of two real numbers; got {start!r}") from None
+    "`start` as a float64 tensor (x, y) of finite real numbers (not complex, not bool); a clear error otherwise."
+    device = _check_device(device)
+    xy = _float64(start)
+    if xy is None: raise TypeError(f"start must be a point (x, y) of two real numbers (within float64's range); got {start!r:.80}")
+    xy = xy.to(device)
     if xy.shape != (2,): raise ValueError(f"start must be a point (x, y); got shape {tuple(xy.shape)}")
     if not torch.isfinite(xy).all(): raise ValueError(f"start must be finite; got {xy.tolist()}")
     return xy
+
+def _check_trajectory(f, start, steps, device, kwargs)->tuple:
+    "`trajectory`'s arguments checked: (θ₀ as a float64 tensor requiring grad, steps); a clear error if `f` gives no real scalar at θ₀."
+    xy, steps = _check_start(start, device).requires_grad_(), check_positive_int(steps, 'steps')
+    if 'lr' in kwargs: check_lr(kwargs['lr'])            # torch.optim lets NaN through, and the path would be silently NaN
+    if not callable(f): raise TypeError(f"f must be a function of one point xy, shape (2,), giving its cost; got {type(f).__name__}")
+    if not torch.is_grad_enabled(): raise RuntimeError("trajectory needs autograd for the gradients, but it was called inside torch.no_grad()")
+    J = f(xy)
+    if not isinstance(J, Tensor) or J.numel() != 1 or J.is_complex() or not J.requires_grad:
+        raise ValueError("f must return the cost at xy as a real one-element tensor computed from xy with torch operations "
+                         f"(so autograd can follow it); got {type(J).__name__} {getattr(J, 'dtype', '')} {tuple(getattr(J, 'shape', ()))}")
+    return xy, steps
 
 def _check_tol(tol)->float:
     "`tol` as a float if 0 < tol < 1; a clear error otherwise."
@@ -102,9 +157,7 @@ def trajectory(f:Callable, # cost of one point: f(xy) with xy of shape (2,) give
                **kwargs, # hyperparameters for the optimizer, e.g. lr=0.1
               )->Tensor: # (steps + 1, 2) the points visited, the start included, on the CPU
     "Run an optimizer on a function of two variables and return the points it visits."
-    xy = _check_start(start, device).requires_grad_()   # the parameters: one tensor (x, y)
-    steps = check_positive_int(steps, 'steps')
-    if 'lr' in kwargs: check_lr(kwargs['lr'])          # torch.optim lets NaN through, and the path would be silently NaN
+    xy, steps = _check_trajectory(f, start, steps, device, kwargs)   # the parameters: one tensor (x, y)
     opt = opt_func([xy], **kwargs)
     path = [xy.detach().clone()]
     for step in range(1, steps + 1):
@@ -117,6 +170,24 @@ def trajectory(f:Callable, # cost of one point: f(xy) with xy of shape (2,) give
 
 # %% ../nbs/03_gradient_descent.ipynb #b187b8fc
 # a drawing tool: contour lines of f, each path on top with its end marked and its final cost in the legend
+def _check_plot(paths, xlim, ylim, minimum, ax, levels):
+    "`plot_trajectories`' arguments checked: a clear error for anything it cannot draw faithfully."
+    if not isinstance(paths, dict): raise TypeError(f"paths must be a dict of label -> (n, 2) tensor; got {type(paths).__name__}")
+    for label, path in paths.items():
+        if not isinstance(path, Tensor) or path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
+            raise ValueError(f"path {label!r} must be an (n, 2) tensor of points with n >= 1; got {getattr(path, 'shape', type(path).__name__)}")
+        if path.is_complex() or path.dtype == torch.bool:
+            raise TypeError(f"path {label!r} must hold real points; got {path.dtype}")
+    for name, lim in (('xlim', xlim), ('ylim', ylim)):
+        if not (isinstance(lim, (tuple, list)) and len(lim) == 2 and all(_finite_number(v) for v in lim) and lim[0] < lim[1]):
+            raise ValueError(f"{name} must be a pair (low, high) of finite numbers with low < high; got {lim!r}")
+    if minimum is not None:
+        m = None if isinstance(minimum, (str, bytes)) else _float64(minimum)
+        if m is None or m.shape != (2,) or not torch.isfinite(m).all():
+            raise ValueError(f"minimum must be a point (x, y) of two finite real numbers, or None; got {minimum!r:.80}")
+    if check_positive_int(levels, 'levels') > 1000: raise ValueError(f"levels must be at most 1000 (each is a contour line to draw); got {levels!r}")
+    if ax is not None and not callable(getattr(ax, 'contour', None)): raise TypeError(f"ax must be matplotlib axes, or None; got {type(ax).__name__}")
+
 def plot_trajectories(f:Callable, # cost of many points: f of shape (..., 2) gives shape (...)
                       paths:dict, # label -> (n, 2) tensor of visited points
                       xlim=(-2., 2.), # x range of the window
@@ -128,19 +199,14 @@ def plot_trajectories(f:Callable, # cost of many points: f of shape (..., 2) giv
                       legend:bool=True, # show a legend with each path's final cost
                      ): # the axes
     "Draw the contour lines of `f` (log-spaced) with each path on top, its end marked, and its final cost in the legend."
-    if not isinstance(paths, dict): raise TypeError(f"paths must be a dict of label -> (n, 2) tensor; got {type(paths).__name__}")
-    for label, path in paths.items():
-        if not isinstance(path, Tensor) or path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
-            raise ValueError(f"path {label!r} must be an (n, 2) tensor of points with n >= 1; got {getattr(path, 'shape', type(path).__name__)}")
-    for name, lim in (('xlim', xlim), ('ylim', ylim)):
-        if not (isinstance(lim, (tuple, list)) and len(lim) == 2 and all(isinstance(v, numbers.Real) and math.isfinite(v) for v in lim) and lim[0] < lim[1]):
-            raise ValueError(f"{name} must be a pair (low, high) of finite numbers with low < high; got {lim!r}")
-    levels = check_positive_int(levels, 'levels')
+    _check_plot(paths, xlim, ylim, minimum, ax, levels)
+    gx, gy = torch.meshgrid(torch.linspace(*xlim, 80, dtype=torch.float64), torch.linspace(*ylim, 80, dtype=torch.float64), indexing='xy')
+    z = f(torch.stack([gx, gy], -1))
+    if not isinstance(z, Tensor) or z.shape != gx.shape or z.is_complex():
+        raise ValueError(f"f must map points of shape (..., 2) to real costs of shape (...): (80, 80, 2) to (80, 80); got {type(z).__name__} {tuple(getattr(z, 'shape', ()))}")
     if ax is None:
         import matplotlib.pyplot as plt                  # only when drawing: importing blobnn.descent stays light
         _, ax = plt.subplots(figsize=(5, 4))
-    gx, gy = torch.meshgrid(torch.linspace(*xlim, 80), torch.linspace(*ylim, 80), indexing='xy')
-    z = f(torch.stack([gx, gy], -1).double())
     ax.contour(gx, gy, torch.log1p(z - z.min()), levels=levels, cmap='Greys', linewidths=0.6)
     for label, path in paths.items():
         path = path.detach().double().cpu()
@@ -149,7 +215,7 @@ def plot_trajectories(f:Callable, # cost of many points: f of shape (..., 2) giv
         line, = ax.plot(path[:, 0], path[:, 1], '.-', ms=2.5, lw=1, label=f'{label}: {end}')
         ax.plot(*path[-1].tolist(), 'o', ms=6, color=line.get_color(), mec='k', mew=0.8)   # where it ended
     if paths: ax.plot(*next(iter(paths.values()))[0].tolist(), 'ks', ms=5)
-    if minimum is not None: ax.plot(*minimum, 'k*', ms=11)
+    if minimum is not None: ax.plot(*_float64(minimum).tolist(), 'k*', ms=11)
     ax.set(xlim=xlim, ylim=ylim, xlabel='x', ylabel='y', title=title)
     if legend and paths: ax.legend(fontsize=7, loc='best')
     return ax
@@ -164,16 +230,36 @@ def rosenbrock(xy:Tensor, # (..., 2) points (x, y)
     return (a - xy[..., 0]) ** 2 + b * (xy[..., 1] - xy[..., 0] ** 2) ** 2
 
 # %% ../nbs/03_gradient_descent.ipynb #bda78da6
-# input check for Quadratic (collapsed: the class below is the mathematics)
+# input checks for Quadratic (collapsed: the class below is the mathematics)
 def _check_quadratic(curvatures, angle)->tuple:
-    "The curvatures as a float64 tensor of two positive finite numbers, and the angle as a finite float; a clear error otherwise."
-    try: lam = torch.as_tensor(curvatures, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError): lam = None
+    "The curvatures as a float64 tensor of two positive numbers for which κ and 2/λ are finite, and the angle as a finite float; a clear error otherwise."
+    lam = _float64(curvatures)
     if lam is None or lam.shape != (2,) or not torch.isfinite(lam).all() or (lam <= 0).any():
-        raise ValueError(f"curvatures must be two positive finite numbers; got {curvatures!r}")
-    if isinstance(angle, bool) or not isinstance(angle, numbers.Real) or not math.isfinite(angle):
+        raise ValueError(f"curvatures must be two positive finite real numbers; got {curvatures!r:.80}")
+    if lam.min() < 2 / torch.finfo(torch.float64).max or not math.isfinite(lam.max() / lam.min()):
+        raise ValueError(f"curvatures must lie within float64's range so that 2/λ and κ = λ_max/λ_min are numbers (each at least 1.2e-308, "
+                         f"κ at most 1.8e308); got {lam.tolist()}")
+    if not _finite_number(angle):
         raise ValueError(f"angle must be a finite number of radians; got {angle!r}")
     return lam, float(angle)
+
+def _symmetric(A, curvatures)->Tensor:
+    "A made exactly symmetric (its upper triangle mirrored), each A_ii kept within [λ_min, λ_max] as in exact arithmetic (rounding at float64's edge would give inf)."
+    A = A.triu() + A.triu(1).T
+    A.diagonal().clamp_(curvatures.min(), curvatures.max())
+    return A
+
+def _log_rate(curvatures, lr)->Fraction|float:
+    """ln max_i |1 - α λ_i| as an exact `Fraction` (of floats): from the exact product αλ, so that a rate within 1e-300 of 1 keeps its digits
+    (log1p of rate - 1; for |rate - 1| below 1e-8 the series d - d²/2). -inf if the rate is 0; 0 or more if it does not converge."""
+    logs = []
+    for lam in curvatures.tolist():
+        d = abs(1 - Fraction(check_lr(lr)) * Fraction(lam)) - 1          # |1 - αλ| - 1, exactly
+        if d == -1: logs.append(-math.inf)                              # the step lands on the minimum along this axis
+        elif abs(d) < Fraction(1, 10 ** 8): logs.append(d * (1 - d / 2))  # ln(1 + d) = d - d²/2 + ...: relative error below d²/3
+        elif d < -Fraction(1, 2): logs.append(Fraction(math.log(float(1 + d))))   # a small rate: ln of it, rounded once
+        else: logs.append(Fraction(math.log1p(float(d))))
+    return max(logs)
 
 # %% ../nbs/03_gradient_descent.ipynb #242e6de2
 class Quadratic:
@@ -185,8 +271,7 @@ class Quadratic:
         self.curvatures, self.angle = _check_quadratic(curvatures, angle)
         c, s = math.cos(self.angle), math.sin(self.angle)
         self.R = torch.tensor([[c, -s], [s, c]], dtype=torch.float64)   # columns: the eigenvectors
-        A = self.R @ torch.diag(self.curvatures) @ self.R.T
-        self.A = (A + A.T) / 2                                            # exactly symmetric
+        self.A = _symmetric(self.R @ torch.diag(self.curvatures) @ self.R.T, self.curvatures)   # A = R Λ Rᵀ, exactly symmetric
 
     @property
     def kappa(self)->float:
@@ -199,7 +284,7 @@ class Quadratic:
     @property
     def best_lr(self)->float:
         "The best fixed learning rate α* = 2 / (λ_min + λ_max)."
-        return 2 / self.curvatures.sum().item()
+        return 1 / (self.curvatures / 2).sum().item()                    # = 2 / (λ_min + λ_max), without overflow
 
     def rate(self, lr)->float: # max_i |1 - α λ_i|: below 1 converges, above 1 diverges
         "The factor by which the slowest direction's error is multiplied at every step of gradient descent with learning rate `lr`."
@@ -210,9 +295,9 @@ class Quadratic:
                         tol:float=1e-6, # the factor by which ‖θ‖ must shrink, 0 < tol < 1
                        )->float: # ⌈ln tol / ln rate⌉ (1 if the rate is 0), or inf if the rate is 1 or more
         "Steps for ‖θ‖ to shrink by `tol`, from the rate: exact at α* from any start, an upper bound for other α."
-        r, tol = self.rate(lr), _check_tol(tol)
-        if r >= 1: return math.inf
-        return 1 if r == 0 else math.ceil(math.log(tol) / math.log(r))
+        log_r, tol = _log_rate(self.curvatures, lr), _check_tol(tol)     # ln rate, precise even when the rate is near 1
+        if log_r >= 0: return math.inf
+        return 1 if log_r == -math.inf else math.ceil(Fraction(math.log(tol)) / log_r)   # in fractions: exact, however many steps
 
     def grad(self, xy:Tensor)->Tensor:
         "The gradient Aθ at each point of `xy`, shape (..., 2) -> (..., 2)."
@@ -233,14 +318,29 @@ def _check_gd_steps(q, lr, start, tol, max_steps, device)->tuple:
     if not isinstance(q, Quadratic): raise TypeError(f"q must be a Quadratic; got {type(q).__name__}")
     th = _check_start(start, device)
     if not th.any(): raise ValueError(f"start must be a finite point (x, y) other than the minimum (0, 0); got {th.tolist()}")
-    return th, check_lr(lr), _check_tol(tol), check_positive_int(max_steps, 'max_steps')
+    lr, tol, max_steps = check_lr(lr), _check_tol(tol), check_positive_int(max_steps, 'max_steps')
+    if tol < 1e-300: raise ValueError(f"tol must be at least 1e-300 (‖θ‖ would shrink into float64's underflow); got {tol!r}")
+    # the descent is linear in θ: scaled by a power of two (exact), the same steps happen, and ‖θ‖ near 1 neither overflows nor underflows
+    e = math.frexp(th.abs().max().item())[1]
+    return torch.tensor([math.ldexp(v, -e) for v in th.tolist()], dtype=torch.float64, device=th.device), lr, tol, max_steps
 
-def _gd_failed(q, lr, step, n, n0, tol=None)->Exception:
-    "The error `gd_steps` raises: a `DivergenceError` when ‖θ‖ blew up, a `RuntimeError` when it ran out of steps (`tol` given)."
-    if tol is None: return DivergenceError(f"gradient descent diverged at step {step} with lr={lr:g}: ‖θ‖ grew to {n:.3g} from {n0:.3g}; "
+def _norm(th:Tensor)->float:
+    "‖θ‖ for a point θ = (x, y), without overflow or underflow (torch's norm squares the entries: 1e-200 would vanish)."
+    return math.hypot(*th.tolist())
+
+def _gd_failed(q, lr, step, n, n0, tol=None, th=None)->Exception:
+    "The error `gd_steps` raises: a `DivergenceError` when ‖θ‖ blew up or cannot shrink (α ≥ 2/λ_max), a `RuntimeError` when it ran out of steps (`tol` given)."
+    if tol is None: return DivergenceError(f"gradient descent diverged at step {step} with lr={lr:g}: ‖θ‖ grew {n / n0:.3g}-fold; "
                                            f"lr must be below 2/λ_max = {q.max_lr:.4g}")
+    unstable = (lr * q.curvatures >= 2) & ((q.R.T @ th.cpu()) != 0)   # a direction whose error is not shrinking, and is there
+    if unstable.any():
+        verb = 'diverges' if q.rate(lr) > 1 else 'does not converge'
+        return DivergenceError(f"gradient descent {verb} with lr={lr:g}: that is at or above 2/λ_max = {q.max_lr:.4g}, so the error along the "
+                               f"steepest direction is multiplied by |1 - αλ_max| = {q.rate(lr):.6g} >= 1 at every step (after max_steps={step} "
+                               f"‖θ‖ is {n / n0:.3g} times its start); lr must be below 2/λ_max")
+    advice = 'raise max_steps' if lr >= q.max_lr else f'raise max_steps, or lr (below 2/λ_max = {q.max_lr:.4g})'
     return RuntimeError(f"gradient descent did not shrink ‖θ‖ by {tol:g} within max_steps={step} (it shrank to "
-                        f"{n / n0:.3g} of its start); raise max_steps, or lr (below 2/λ_max = {q.max_lr:.4g})")
+                        f"{n / n0:.3g} of its start); {advice}")
 
 # %% ../nbs/03_gradient_descent.ipynb #0d8609f9
 def gd_steps(q:Quadratic, # the valley
@@ -252,20 +352,21 @@ def gd_steps(q:Quadratic, # the valley
             )->int: # the number of steps taken
     "Run gradient descent θ ← θ - α Aθ on a quadratic until ‖θ‖ has shrunk by `tol`, and return how many steps it took."
     th, lr, tol, max_steps = _check_gd_steps(q, lr, start, tol, max_steps, device)
-    A, n0 = q.A.to(th.device), th.norm().item()
+    A, n0 = q.A.to(th.device), _norm(th)             # _norm(th): ‖θ‖, like th.norm() but safe from over- and underflow
     for step in range(1, max_steps + 1):
         th = th - lr * (A @ th)                       # the update rule
-        n = th.norm().item()
+        n = _norm(th)
         if n <= tol * n0: return step
         if not n < 1e6 * n0: raise _gd_failed(q, lr, step, n, n0)
-    raise _gd_failed(q, lr, step, n, n0, tol)
+    raise _gd_failed(q, lr, step, n, n0, tol, th)
 
 # %% ../nbs/03_gradient_descent.ipynb #0c8574f8
 # input checks for the schedules (collapsed: the functions below are the formulas)
 def _check_step(step, # what the schedule was given as the step
                )->int:
-    "`step` as an `int` if it is a whole number >= 0; a clear `ValueError` otherwise."
-    if isinstance(step, bool) or not isinstance(step, numbers.Real) or not math.isfinite(step) or step != int(step) or step < 0:
+    "`step` as an `int` if it is a whole number >= 0 (any Python int, however large); a clear `ValueError` otherwise."
+    whole = isinstance(step, numbers.Integral) or (isinstance(step, numbers.Real) and math.isfinite(step) and step == int(step))
+    if isinstance(step, bool) or not whole or step < 0:
         raise ValueError(f"step must be a whole number >= 0 (the steps taken so far); got {step!r}")
     return int(step)
 
@@ -280,7 +381,14 @@ def _check_cosine(step, total, lr_max, lr_min)->tuple:
     step, total, lr_max = _check_step(step), check_positive_int(total, 'total'), check_lr(lr_max, 'lr_max')
     if isinstance(lr_min, bool) or not isinstance(lr_min, numbers.Real) or not 0 <= lr_min <= lr_max:
         raise ValueError(f"lr_min must be a number with 0 <= lr_min <= lr_max = {lr_max:g}; got {lr_min!r}")
-    return step, total, lr_max, lr_min
+    return step % (2 * total), total, lr_max, lr_min     # the cosine has period 2·total: exact in integers, and no overflow
+
+def _times_power(lr:float, gamma:float, k:int)->float:
+    "lr · gamma^k as torch's StepLR reaches it, multiplying lr by gamma k times: gamma^k alone may underflow (or k overflow a float) where the product does not."
+    try: p = gamma ** k
+    except OverflowError: p = 0.                     # k beyond a float: gamma^k is 0 unless gamma is 1
+    if p >= sys.float_info.min or gamma == 1: return lr * p   # gamma^k a normal number: the formula itself, bit for bit
+    return math.exp(math.log(lr) + min(k, 10**300) * math.log(gamma))   # in logs: 0 only if lr · gamma^k itself underflows
 
 # %% ../nbs/03_gradient_descent.ipynb #face7dce
 def step_decay(step:int, # the steps (or epochs) taken so far: 0, 1, 2, ...
@@ -290,7 +398,7 @@ def step_decay(step:int, # the steps (or epochs) taken so far: 0, 1, 2, ...
               )->float: # the learning rate for this step
     "Step decay α₀ · gamma^⌊step/step_size⌋: the rate `torch.optim.lr_scheduler.StepLR` gives after `step` calls of its `step()`."
     step, lr, step_size, gamma = _check_step_decay(step, lr, step_size, gamma)
-    return lr * gamma ** (step // step_size)
+    return _times_power(lr, gamma, step // step_size)   # lr * gamma ** (step // step_size), safe from underflow
 
 def cosine_lr(step:int, # the steps taken so far: 0, 1, 2, ... (past total the rate rises again, as torch's does)
               total:int, # the number of steps T from lr_max down to lr_min
@@ -299,7 +407,7 @@ def cosine_lr(step:int, # the steps taken so far: 0, 1, 2, ... (past total the r
              )->float: # the learning rate for this step
     "Cosine annealing α_min + (α_max - α_min)(1 + cos(π step/total))/2, as `torch.optim.lr_scheduler.CosineAnnealingLR(T_max=total, eta_min=lr_min)`."
     step, total, lr_max, lr_min = _check_cosine(step, total, lr_max, lr_min)
-    return lr_min + (lr_max - lr_min) * (1 + math.cos(math.pi * step / total)) / 2
+    return lr_min + (lr_max - lr_min) * ((1 + math.cos(math.pi * step / total)) / 2)
 
 # %% ../nbs/03_gradient_descent.ipynb #28a517ca
 #| code-fold: true
