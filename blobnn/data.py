@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['DIVERGE_FACTOR', 'light_figures', 'check_xy', 'check_positive_int', 'check_lr', 'make_blobs', 'plot_blobs',
-           'make_moons', 'make_spirals', 'split_data', 'FastLoader', 'History', 'DivergenceError', 'check_divergence',
-           'model_device', 'eval_mode', 'predict_points', 'decision_grid', 'plot_decision_boundary', 'Feedback',
-           'Wrong', 'is_stub', 'checker', 'assert_solution', 'answer_number', 'answer_tensor', 'assert_checker',
-           'check_standardize', 'check_overlap', 'check_n_batches']
+           'make_moons', 'make_spirals', 'make_circles', 'make_xor', 'split_data', 'FastLoader', 'History',
+           'DivergenceError', 'check_divergence', 'model_device', 'eval_mode', 'predict_points', 'decision_grid',
+           'plot_decision_boundary', 'Feedback', 'Wrong', 'is_stub', 'checker', 'assert_solution', 'answer_number',
+           'answer_tensor', 'assert_checker', 'check_standardize', 'check_overlap', 'check_n_batches']
 
 # %% ../nbs/00_data.ipynb #570b35e6
 import math, numbers, functools, dis, inspect, io, os, random, sys, sysconfig, types
@@ -212,6 +212,37 @@ def make_spirals(n_per_class:int=200, # points on each spiral
         a = 2 * math.pi * turns * t + k * math.pi
         return torch.stack([3 * t * torch.cos(a), 3 * t * torch.sin(a)], 1)
     return _two_curves(curve, *_check_curves(n_per_class, noise, turns), generator, device)
+
+# %% ../nbs/00_data.ipynb #c1rc1e51
+def make_circles(n_per_class:int=200, # points on each circle
+                 noise:float=0.1, # standard deviation of the Gaussian noise added to each coordinate
+                 factor:float=0.5, # radius of the inner circle (class 1); the outer one (class 0) has radius 1
+                 generator:torch.Generator|None=None, # CPU generator to draw from; torch's global generator if None
+                 device=None, # where to put the result
+                )->tuple[Tensor, Tensor]: # X (N, 2) float32 and y (N, 1) float32
+    "Two concentric circles: class 0 at radius 1, class 1 at radius `factor`, both at angle 2πt."
+    if not 0 < (_finite(factor) or 0) < 1: raise ValueError(f"factor must be a number strictly between 0 and 1; got {_show(factor)}")
+    def curve(t, k):
+        a = 2 * math.pi * t
+        return (factor if k else 1.) * torch.stack([torch.cos(a), torch.sin(a)], 1)
+    return _two_curves(curve, *_check_curves(n_per_class, noise), generator, device)
+
+def make_xor(n_per_class:int=200, # points in each class
+             noise:float=0.1, # standard deviation of the Gaussian noise added to each coordinate
+             margin:float=0.1, # no point (before the noise) comes closer than this to an axis
+             generator:torch.Generator|None=None, # CPU generator to draw from; torch's global generator if None
+             device=None, # where to put the result
+            )->tuple[Tensor, Tensor]: # X (N, 2) float32 and y (N, 1) float32
+    "The XOR layout on [-1, 1]²: class 1 where x1 and x2 have the same sign, class 0 where they differ."
+    if not 0 <= (_finite(margin) if _finite(margin) is not None else -1) < 1: raise ValueError(f"margin must be a number from 0 to below 1; got {_show(margin)}")
+    n, noise = _check_curves(n_per_class, noise)
+    g = _generator(generator)
+    size = margin + (1 - margin) * torch.rand(2 * n, 2, generator=g)        # distances from the axes
+    s1 = torch.randint(0, 2, (2 * n,), generator=g) * 2. - 1                # the sign of x1, at random
+    s2 = torch.cat([-s1[:n], s1[n:]])                                       # x2's: opposite for class 0, the same for class 1
+    X = size * torch.stack([s1, s2], 1) + noise * torch.randn(2 * n, 2, generator=g)
+    y = torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
+    return X.to(device), y.to(device)
 
 # %% ../nbs/00_data.ipynb #8c236e4c
 #| code-fold: true
