@@ -22,6 +22,7 @@ VOLATILE = re.compile('|'.join([
     r'[^\n]*(?:it/s|s/it)\]?[^\n]*',                   # a tqdm progress bar line (rate, elapsed, remaining)
     rf'{_NUM}\s*(?:ns|µs|μs|us|ms|s|sec|secs|seconds|min|minutes)\b',  # a duration in any unit
     rf'{_NUM}\s*(?:x|×)(?=[\s,;:.)]|$)',               # a measured ratio such as "3.2x" or "1.5 ×"
+    rf'{_NUM}\s*(?:[kMG]i?B|epochs|it|steps)/s\b',        # a measured rate: a bandwidth "1.7 GB/s", "374 epochs/s"
     rf'{_NUM}\s*times (?:faster|slower)',
     r'0x[0-9a-f]+',                                    # object addresses
     r'/tmp/\S+',                                       # temporary paths
@@ -46,7 +47,8 @@ def selftest() -> None:
             ('took 0.53 s', 'took 2.1 s'),
             ('The slowest run took 5.55 times longer than the fastest. This could mean that an intermediate result is being cached.\n'
              '95.4 ms ± 1.43 ms per loop (mean ± std. dev. of 3 runs, 1 loop each)\nfit: 1.7x', '98 ms ± 2 ms per loop (mean ± std. dev. of 3 runs, 1 loop each)\nfit: 1.8x'), ('at 0x7f3a2b', 'at 0x7f99cc'), ('wrote /tmp/abc/model.pt', 'wrote /tmp/xyz/model.pt'),
-            ('B=  16  about   3,936 FLOPs   21.3 µs per update    1.33 µs per example', 'B=  16  about   3,936 FLOPs  153.0 µs per update   9.56 µs per example')]
+            ('B=  16  about   3,936 FLOPs   21.3 µs per update    1.33 µs per example', 'B=  16  about   3,936 FLOPs  153.0 µs per update   9.56 µs per example'),
+            ('(a bandwidth of 1.7 GB/s)', '(a bandwidth of 2.7 GB/s)'), ('374 epochs/s', '290 epochs/s')]
     differ = [('epoch 1 loss 0.1657', 'epoch 1 loss 0.1658'), ('test accuracy: 100.00%', 'test accuracy: 99.50%'),
               ('tensor([0.2791])', 'tensor([0.2792])'), ('3 steps', '4 steps'), ('lr=0.1', 'lr=0.2'), ('ratio 2.0', 'ratio 3.0')]
     for a, b in same: assert mask(a) == mask(b), f'mask misses a volatile difference:\n  {a}\n  {b}'
