@@ -399,7 +399,7 @@ def draw_frame(run:'Run')->Image.Image:
     img.paste(net, (0, 0)); img.paste(bnd, (net.width + 10, 0)); img.paste(los, (net.width + 10, bnd.height + 5))
     return img
 
-def frame(run:'Run', colors:int=128)->'IPython.display.Image':
+def frame(run:'Run', colors:int=128): # -> an IPython.display.Image (a PNG)
     "`draw_frame(run)` as a palette PNG of `colors` colours, shown by Jupyter: a picture of what the widget shows."
     from IPython.display import Image as PNG
     buf = io.BytesIO(); draw_frame(run).quantize(colors).save(buf, format='PNG', optimize=True)
