@@ -14,9 +14,8 @@
 # Each render is checked twice: as it is, then a copy with one planted fault per kind of check, which
 # must all be found (check_site.py --self-test). Screenshots go to ${CI_OUT:-.ci/out}/site/ (smalldocs)
 # or site-quarto/ (Quarto), and those of the faulty copy to site-self-test/ or site-quarto-self-test/.
-# Accessibility: BLOBNN_AXE_CHECK=on (off by default until every figure has its alt text) also runs axe-core's
-# WCAG 2 A/AA rules on every page of either render (check_site.py --axe), with npm's axe-core@4 installed into
-# .cache/axe (gitignored) when missing (or BLOBNN_AXE=<a copy>). To turn it on for good, make "on" the default below.
+# Accessibility: axe-core's WCAG 2 A/AA rules run on every page of either render (check_site.py --axe), with npm's
+# axe-core@4 installed into .cache/axe (gitignored) when missing (or BLOBNN_AXE=<a copy>); BLOBNN_AXE_CHECK=off skips them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -24,7 +23,7 @@ export MPLBACKEND=Agg PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 OUT=${CI_OUT:-$ROOT/.ci/out}
 RENDER=${1:-smalldocs}
 case "$RENDER" in smalldocs|quarto) ;; *) echo "usage: bash .ci/docs.sh [smalldocs|quarto]; got '$RENDER'"; exit 2;; esac
-AXE_CHECK=${BLOBNN_AXE_CHECK:-off}
+AXE_CHECK=${BLOBNN_AXE_CHECK:-on}
 case "$AXE_CHECK" in on) AXE=(--axe) ;; off) AXE=() ;; *) echo "BLOBNN_AXE_CHECK is on or off; got '$AXE_CHECK'"; exit 2;; esac
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -9,6 +9,8 @@ the site only) and the file size, and fails when:
 - a reference solution (a cell that calls `assert_solution`) stores an output, or a check cell
   (`check_x(x)`) stores anything but "not attempted yet" (an answer given away, or a failed check);
 - an exercise has a check cell but no reference solution, or the other way round;
+- a cell that draws a figure has no alt text (`#| fig-alt: "..."`, which both renders turn into the
+  image's alt attribute for readers who cannot see it);
 - a cell mixes top-level imports with other code: nbdev's docs processing runs every cell that imports
   (to render `show_doc`) out of its context, so such a cell breaks the docs render (keep imports in the
   notebook's import cells).
@@ -41,6 +43,9 @@ def mixes_imports(src: str) -> bool:
 def problems(nb: dict, size: int, budget: int) -> list[str]:
     "What is wrong with one stored notebook."
     cells, found = nb['cells'], []
+    no_alt = [i for i, c in enumerate(cells) if c['cell_type'] == 'code' and any('image/png' in o.get('data', {}) for o in c.get('outputs', []))
+              and not re.search(r'^#\|\s*fig-alt:\s*\S', ''.join(c['source']), re.M)]
+    if no_alt: found.append(f'cells {no_alt[:5]} draw a figure without alt text: add `#| fig-alt: "what the figure shows"`')
     mixed = [i for i, c in enumerate(cells) if c['cell_type'] == 'code' and mixes_imports(''.join(c['source']))]
     if mixed: found.append(f'cells {mixed[:5]} mix imports with other code: nbdev\'s docs processing runs them out of context (move the imports to the import cell)')
     vis = visible_lines(cells)
@@ -91,6 +96,8 @@ def self_test() -> None:
                                          code('assert_solution(check_zz, zz_solution)', [said('42')], hidden=True)]), 'stores an output')
     planted(lambda b: b['cells'].append(code('check_zz(zz)', [said('… not attempted yet: ')])), 'no reference solution')
     planted(lambda b: b['cells'].append(code('#| hide\nimport math\nassert math.pi > 3')), 'mix imports with other code')
+    png = {'output_type': 'display_data', 'metadata': {}, 'data': {'image/png': 'iVBORw0KGgo=', 'text/plain': '<Figure>'}}
+    planted(lambda b: b['cells'].append(code('plt.plot([1, 2]);', [png])), 'without alt text')
     print('self-test: every planted fault is reported')
 
 def main(argv=None) -> int:
