@@ -127,18 +127,6 @@ def weight_mask(params:list)->Tensor:
     return torch.cat([torch.cat([torch.ones(W.numel()), torch.zeros(b.numel())]) for W, b in params]).to(params[0][0].device)
 
 # %% ../nbs/08_playground.ipynb #pg000022
-def flat_params(params:list)->tuple[Tensor, list]:
-    "All weights and biases in one flat tensor, and the (W, b) pairs as views into it: one optimizer call updates them all."
-    flat, views, i = torch.cat([t.reshape(-1) for p in params for t in p]), [], 0
-    for W, b in params:
-        views.append((flat[i:i + W.numel()].view(W.shape), flat[i + W.numel():i + W.numel() + b.numel()]))
-        i += W.numel() + b.numel()
-    return flat, views
-
-def weight_mask(params:list)->Tensor:
-    "1 for each weight and 0 for each bias, in the order of `flat_params`: the L2 penalty applies to the weights only."
-    return torch.cat([torch.cat([torch.ones(W.numel()), torch.zeros(b.numel())]) for W, b in params]).to(params[0][0].device)
-
 def update(p:Tensor, g:Tensor, state:dict, s:Settings)->None:
     "One step of the chosen optimizer on `p` with chapter 04's update rules."
     if s.optimizer == 'adam': adam_update(p, g, state, s.lr)
