@@ -6,10 +6,10 @@
 __all__ = ['DATASETS', 'FEATURES', 'ACTS', 'Settings', 'make_features', 'init_params', 'forward', 'backward', 'flat_params',
            'weight_mask', 'update', 'Run', 'loss_of', 'run_code', 'count_flat', 'check_circle_radius',
            'check_first_diverging', 'check_count_flat', 'draw_boundary', 'draw_losses', 'draw_network', 'draw_frame',
-           'frame', 'Playground']
+           'frame', 'film', 'Playground']
 
 # %% ../nbs/08_playground.ipynb #pg000002
-import asyncio, functools, html, io, math, numbers
+import asyncio, functools, html, io, math, numbers, time
 from dataclasses import dataclass, replace
 import numpy as np
 import torch
@@ -387,19 +387,36 @@ def draw_frame(run:'Run')->Image.Image:
     img.paste(net, (0, 0)); img.paste(bnd, (net.width + 10, 0)); img.paste(los, (net.width + 10, bnd.height + 5))
     return img
 
+def _shown(img:Image.Image, colors:int): # -> an IPython.display.Image: a palette PNG of `colors` colours, small enough to store
+    from IPython.display import Image as PNG
+    buf = io.BytesIO(); img.quantize(colors).save(buf, format='PNG', optimize=True)
+    return PNG(data=buf.getvalue())
+
 def frame(run:'Run', colors:int=128): # -> an IPython.display.Image (a PNG)
     "`draw_frame(run)` as a palette PNG of `colors` colours, shown by Jupyter: a picture of what the widget shows."
-    from IPython.display import Image as PNG
-    buf = io.BytesIO(); draw_frame(run).quantize(colors).save(buf, format='PNG', optimize=True)
-    return PNG(data=buf.getvalue())
+    return _shown(draw_frame(run), colors)
+
+def film(run:'Run', epochs:tuple=(0, 10, 30, 100), size:int=150, colors:int=128): # -> an IPython.display.Image (a PNG)
+    "A run as the widget plays it: `run` is trained on to each of `epochs` in turn, and its boundary drawn there, side by side."
+    epochs = [_number('each epoch', e, run.epoch, 10**6, True) for e in epochs]
+    if not epochs or epochs != sorted(epochs): raise ValueError(f'epochs must be a non-empty rising list from epoch {run.epoch} on; got {epochs}')
+    img = Image.new('RGB', (len(epochs) * (size + 8) - 8, size + 18), 'white'); d = ImageDraw.Draw(img)
+    for k, e in enumerate(epochs):
+        run.step(e - run.epoch)
+        img.paste(draw_boundary(run, 60, size), (k * (size + 8), 0))
+        d.text((k * (size + 8) + size // 2, size + 9), f'epoch {run.epoch}' + (' (diverged)' if run.diverged else ''), fill='black', anchor='mm')
+    return _shown(img, colors)
 
 # %% ../nbs/08_playground.ipynb #pg000092
 class Playground:
     "The live playground: controls, Play / Pause / Step / Reset and Show code, drawn by the engine's `Run` every epoch."
+    RATES = (1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1., 3., 10., 30.)   # the original's menus, and 30 to see a divergence
+    L2 = (0., 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.)
     def __init__(self, settings:Settings|None=None, **changes):
         import ipywidgets as W
-        self.run, self.task = Run(settings, **changes), None
+        self.run, self.task, self.times = Run(settings, **changes), None, {}
         s = self.run.settings
+        menu = lambda vals, v, name: W.Dropdown(options=[(f'{x:g}', x) for x in sorted({*vals, v})], value=v, description=name)
         self.controls = dict(
             data=W.Dropdown(options=list(DATASETS), value=s.data, description='data'),
             noise=W.FloatSlider(value=s.noise, min=0, max=0.5, step=0.05, description='noise'),
@@ -410,17 +427,19 @@ class Playground:
             hidden=W.Text(value=','.join(map(str, s.hidden)), description='hidden'),
             activation=W.Dropdown(options=list(ACTS), value=s.activation, description='activation'),
             optimizer=W.Dropdown(options=['sgd', 'momentum', 'adam'], value=s.optimizer, description='optimizer'),
-            lr=W.FloatLogSlider(value=s.lr, base=10, min=-5, max=1.5, description='rate'),
+            lr=menu(self.RATES, s.lr, 'rate α'),
             batch_size=W.IntSlider(value=s.batch_size, min=1, max=100, description='batch'),
-            weight_decay=W.FloatLogSlider(value=max(s.weight_decay, 1e-5), base=10, min=-5, max=0, description='L2 ω'))
+            weight_decay=menu(self.L2, s.weight_decay, 'L2 ω'))
         self.buttons = {n: W.Button(description=n) for n in ('Play', 'Pause', 'Step', 'Reset', 'Show code')}
-        self.net, self.boundary, self.losses, self.message = W.Image(format='png'), W.Image(format='png'), W.Image(format='png'), W.HTML()
-        self.code = W.HTML()
+        self.net, self.boundary, self.losses = W.Image(format='png'), W.Image(format='png'), W.Image(format='png')
+        self.status, self.message, self.code = W.HTML(), W.HTML(), W.HTML()
         for c in self.controls.values(): c.observe(lambda _: self.rebuild(), names='value')
         for name, f in (('Play', self.play), ('Pause', self.pause), ('Step', self.step), ('Reset', self.reset), ('Show code', self.show_code)):
             self.buttons[name].on_click(lambda _, f=f: f())
-        self.widget = W.VBox([W.HBox(list(self.buttons.values())), self.message,
-                              W.HBox([W.VBox(list(self.controls.values())), self.net, W.VBox([self.boundary, self.losses])]), self.code])
+        for c in self.controls.values(): c.layout.width, c.style.description_width = '250px', '80px'
+        self.widget = W.VBox([W.HBox(list(self.buttons.values())), self.status, self.message,   # pictures at their own size, not stretched
+                              W.HBox([W.VBox(list(self.controls.values()), layout=W.Layout(flex='0 0 260px')), self.net, W.VBox([self.boundary, self.losses])],
+                                     layout=W.Layout(align_items='flex-start')), self.code])
         self.draw()
 
     def _ipython_display_(self):
@@ -431,25 +450,31 @@ class Playground:
         c = {k: w.value for k, w in self.controls.items()}
         c['hidden'] = tuple(int(h) for h in c['hidden'].replace(' ', '').split(',') if h)
         c['features'] = tuple(c['features'])
-        if c['weight_decay'] <= 1e-5: c['weight_decay'] = 0.
         return Settings(**c)
 
     def rebuild(self):
         "A new run from the controls (a bad setting is shown, and the old run kept)."
         self.pause()
         try: self.run = Run(self.settings_from_controls())
-        except (ValueError, TypeError) as e: self.message.value = f'<b>{e}</b>'; return
+        except (ValueError, TypeError) as e: self.message.value = f'<b>{html.escape(str(e))}</b>'; return
         self.draw()
 
     def draw(self):
-        self.net.value, self.boundary.value, self.losses.value = (_png(f(self.run)) for f in (draw_network, draw_boundary, draw_losses))
-        self.message.value = f'<b style="color:#c00">{self.run.diverged} (paused)</b>' if self.run.diverged else ''
+        "Redraw every picture, and time each part of a frame: drawing, PNG encoding, handing the bytes to the widgets."
+        t0 = time.perf_counter(); imgs = [f(self.run) for f in (draw_network, draw_boundary, draw_losses)]
+        t1 = time.perf_counter(); pngs = [_png(i) for i in imgs]
+        t2 = time.perf_counter(); self.net.value, self.boundary.value, self.losses.value = pngs
+        self.times.update(drawing=t1 - t0, encoding=t2 - t1, sending=time.perf_counter() - t2)
+        r, ms = self.run, ', '.join(f'{k} {v * 1e3:.1f} ms' for k, v in self.times.items())
+        self.status.value = (f'<span class="pg-epoch">epoch {r.epoch}</span> · training loss {r.train_loss[-1]:.3f} · '
+                             f'validation loss {r.valid_loss[-1]:.3f} <small style="color:#666">(last frame: {ms})</small>')
+        self.message.value = f'<b style="color:#c00">{r.diverged} (paused)</b>' if r.diverged else ''
 
     def step(self):
-        self.run.step(); self.draw()
+        t0 = time.perf_counter(); self.run.step(); self.times = {'training': time.perf_counter() - t0}; self.draw()
 
     def reset(self):
-        self.pause(); self.run.reset(); self.draw()
+        self.pause(); self.run.reset(); self.times = {}; self.draw()
 
     def play(self):
         if self.task is None or self.task.done(): self.task = asyncio.ensure_future(self._loop())

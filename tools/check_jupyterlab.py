@@ -100,6 +100,7 @@ def run_notebook(page, base: str, token: str, name: str, work: Path, shots: Path
     if unnumbered: problems.append(f'{unnumbered} of {n_code} code cells did not run')
     page.screenshot(path=str(shots/f'{Path(name).stem}.png'), full_page=False)
     problems += check_exercises(page, work/name, shots/f'{Path(name).stem}-exercises.png', stored, opened)
+    if any('display(Playground())' in ''.join(c['source']) for c in stored): problems += check_playground(page, shots)
     saved = json.loads((work/name).read_text())
     outs = [o for c in saved['cells'] if c['cell_type'] == 'code' for o in c.get('outputs', [])]
     if any(o['output_type'] == 'error' for o in outs): problems.append('the saved notebook holds an error output')
@@ -152,6 +153,73 @@ def check_exercises(page, path: Path, shot: Path, stored: list, opened: list) ->
         first.scroll_into_view_if_needed(); time.sleep(0.3)
         page.screenshot(path=str(shot), full_page=False)
     print(f'    {len(checks)} check cell(s), each "not attempted yet": {not quiet}; {len(sols)} reference solution(s), silent: {not (loud_file or loud_page)}', flush=True)
+    return problems
+
+PLAYGROUND_JS = """(root) => {   // record, in the page, every epoch counter and boundary picture the learner is shown, with its time
+  const rec = window.__pg = {epochs: [], frames: 0, texts: []};
+  const status = root.querySelector('.pg-epoch').closest('.widget-html-content') || root.querySelector('.pg-epoch').parentElement;
+  new MutationObserver(() => { const e = root.querySelector('.pg-epoch'); if (!e) return;
+      rec.epochs.push([performance.now(), parseInt(e.textContent.replace('epoch', ''))]); rec.texts.push(status.textContent); })
+    .observe(status, {subtree: true, childList: true, characterData: true});
+  new MutationObserver(() => { rec.frames += 1; }).observe(root.querySelectorAll('img')[1], {attributes: true, attributeFilter: ['src']});
+}"""
+
+def check_playground(page, shots: Path) -> list[str]:
+    """The live widget of chapter 08, driven as a learner drives it: Play raises the epoch counter, changes the boundary picture
+    and lowers the training loss; Pause stops the counter; Step adds one epoch; Reset brings back epoch 0 and the first picture;
+    a new data set redraws the points. Prints the epochs per second the page showed while playing, and where a frame's time goes."""
+    problems = []
+    root = page.locator('.jp-OutputArea-output .widget-vbox', has=page.locator('button', has_text='Play')).first
+    try: root.wait_for(timeout=30_000)
+    except Exception: return ['the playground widget did not show after Run All']
+    root.scroll_into_view_if_needed()
+    button = lambda name: root.locator('button', has_text=re.compile(f'^{name}$')).first
+    status = root.locator('.pg-epoch').first
+    epoch = lambda: int(status.inner_text().split()[-1])
+    loss = lambda: float(re.search(r'training loss ([\d.]+)', root.inner_text()).group(1))
+    picture = lambda: page.evaluate("""async img => { const b = await (await fetch(img.src)).arrayBuffer();
+        const h = await crypto.subtle.digest('SHA-256', b); return [...new Uint8Array(h)].map(x => x.toString(16)).join(''); }""",
+        root.locator('img').nth(1).element_handle())
+    def settle(what, f, want, timeout=10):
+        t0 = time.time()
+        while time.time() - t0 < timeout:
+            if f() == want: return True
+            time.sleep(0.1)
+        problems.append(f'{what}: wanted {want!r}, the page shows {f()!r}'); return False
+    e0, first, l0 = epoch(), picture(), loss()
+    if e0 != 0: problems.append(f'the widget opens at epoch {e0}, not 0')
+    page.screenshot(path=str(shots/'08_playground-widget.png'))
+    root.evaluate(PLAYGROUND_JS)
+    button('Play').click(); time.sleep(1.5)                    # warm up, then measure 4 s of what the page shows
+    n0 = page.evaluate('window.__pg.epochs.length'); f0 = page.evaluate('window.__pg.frames'); time.sleep(4)
+    rec = page.evaluate('window.__pg')
+    window = rec['epochs'][n0:]
+    page.screenshot(path=str(shots/'08_playground-playing.png'))
+    button('Pause').click(); time.sleep(1.5)
+    if len(window) < 2: problems.append('Play: the epoch counter did not rise')
+    else:
+        (t_a, e_a), (t_b, e_b) = window[0], window[-1]
+        rate, fps = (e_b - e_a) / (t_b - t_a) * 1e3, (rec['frames'] - f0) / 4
+        parts = {}
+        for text in rec['texts'][n0:]:
+            for k, v in re.findall(r'(\w+) ([\d.]+) ms', text): parts.setdefault(k, []).append(float(v))
+        ms = {k: sum(v) / len(v) for k, v in parts.items()}
+        kernel = sum(ms.values())
+        print(f'    playground: {rate:.1f} epochs/s shown in the page ({fps:.1f} boundary pictures/s); a frame in the kernel: '
+              + ', '.join(f'{k} {v:.1f} ms' for k, v in ms.items()) + f' = {kernel:.1f} ms; the rest of the {1e3 / max(rate, 1e-9):.1f} ms'
+              f' between shown epochs is the widget channel, the browser and the event loop', flush=True)
+        if picture() == first: problems.append('Play: the boundary picture did not change')
+        if not loss() < l0: problems.append(f'Play: the training loss did not fall ({l0} -> {loss()})')
+    paused = epoch(); time.sleep(1.5)
+    if epoch() != paused: problems.append(f'Pause: the counter went on ({paused} -> {epoch()})')
+    button('Step').click(); settle('Step', epoch, paused + 1)
+    button('Reset').click(); settle('Reset: the epoch', epoch, 0); settle('Reset: the first picture', lambda: picture() == first, True)
+    page.screenshot(path=str(shots/'08_playground-reset.png'))
+    root.locator('.widget-dropdown', has=page.locator('label', has_text=re.compile('^data$'))).locator('select').select_option('xor')
+    settle('a new data set redraws the boundary and points', lambda: picture() != first, True)
+    settle('a new data set starts at epoch', epoch, 0)
+    page.screenshot(path=str(shots/'08_playground-xor.png'))
+    print(f'    playground widget: Play, Pause, Step, Reset and the data menu behave: {not problems}', flush=True)
     return problems
 
 def main(argv=None) -> int:

@@ -101,7 +101,8 @@ HEADLINES = {  # benchmark kind -> a line of the home page's headline, with the 
     'optimizer step, default': "  and at {} the speed of `torch.optim`'s CPU default (a Python loop over the tensors);",
     'backprop': '- backpropagation written by hand runs at {} the speed of autograd;',
     'autograd': '- our autograd engine, `Value`, runs forward and backward at {} the speed of `torch.autograd`;',
-    'training loop': "- `fit` with a `FastLoader` trains at {} the speed of seed 000's loop with a `DataLoader`.",
+    'training loop': "- `fit` with a `FastLoader` trains at {} the speed of seed 000's loop with a `DataLoader`;",
+    'playground epoch': "- the playground's engine trains an epoch at {} the speed of the plain `nn.Sequential` + `torch.optim` loop.",
 }
 
 def headline(rows: list[dict]) -> str:
@@ -155,10 +156,10 @@ def main(argv=None) -> int:
     header = machine(torch)
     print(header, flush=True)
     rows = []
-    for script in ('bench_data', 'bench_optim', 'bench_backprop', 'bench_autograd', 'bench_fit'):
+    for script in ('bench_data', 'bench_optim', 'bench_backprop', 'bench_autograd', 'bench_fit', 'bench_playground'):
         t0 = time.perf_counter()
         mod = load(ROOT/'bench'/f'{script}.py')
-        kw = {} if script == 'bench_fit' else {'device': device}
+        kw = {} if script in ('bench_fit', 'bench_playground') else {'device': device}   # these two run on the CPU
         new = mod.report(quick=a.quick, **kw)
         rows += new
         print(f'bench/{script}.py: {len(new)} row(s) in {time.perf_counter() - t0:.0f} s', flush=True)
