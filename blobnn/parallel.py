@@ -43,7 +43,7 @@ class WorkerError(RuntimeError):
     "A worker failed: the message says which one and why; every worker of its `World` was stopped."
 
 def _serve(rank:int, p:int, port:int, timeout:float, tasks, results):
-    "What each spawned worker runs: join the gloo group, then run the parent's tasks until told to stop."
+    "What each worker runs: join the gloo group, then run the parent's tasks until told to stop."
     torch.set_num_threads(1)   # p workers share the cores
     try:
         dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=p,
@@ -68,14 +68,21 @@ def _next_task(tasks):
             if not mp.parent_process().is_alive(): return None
 
 def _importable(f):
-    "`f`, or its exported twin in blobnn.parallel when `f` was defined in a notebook: spawned workers cannot import a notebook."
+    "`f`, or its exported twin in blobnn.parallel when `f` was defined in a notebook: workers cannot import a notebook."
     main = sys.modules.get('__main__')
     if getattr(f, '__module__', None) != '__main__' or (getattr(main, '__file__', None) and f.__globals__ is vars(main)): return f
     import blobnn.parallel as mod
     twin = getattr(mod, f.__name__, None)
     same = lambda c: (c.co_argcount, c.co_varnames, c.co_names)   # the same function, exported (bytecode may differ)
     if getattr(twin, '__code__', None) is not None and same(twin.__code__) == same(f.__code__): return twin
-    raise ValueError(f'{f.__name__} is defined in a notebook: spawned workers can only run functions of an importable module (export it to one)')
+    raise ValueError(f'{f.__name__} is defined in a notebook: workers can only run functions of an importable module (export it to one)')
+
+def _context():
+    "Workers are forked from a server that imported torch once (forkserver), not spawned afresh: a second each saved. Spawn where there is no forkserver."
+    if 'forkserver' not in mp.get_all_start_methods(): return mp.get_context('spawn')
+    ctx = mp.get_context('forkserver')
+    ctx.set_forkserver_preload(['blobnn.parallel', 'torch._dynamo'])   # torch.optim and DDP import torch._dynamo: about a second
+    return ctx
 
 def _check_world(p, port, timeout)->None:
     if isinstance(p, bool) or not isinstance(p, int) or p < 1: raise ValueError(f'the world size p must be a positive int; got {p!r}')
@@ -121,7 +128,7 @@ class World:
                 ):
         _check_world(p, port, timeout)
         self.p, self.timeout, self.port = p, timeout, free_port() if port is None else port
-        ctx = mp.get_context('spawn')
+        ctx = _context()
         self.results, self.tasks = ctx.Queue(), [ctx.Queue() for _ in range(p)]
         self.procs = [ctx.Process(target=_importable(_serve), args=(r, p, self.port, timeout, self.tasks[r], self.results), daemon=True)
                       for r in range(p)]
@@ -346,7 +353,11 @@ def main(argv:list|None=None):
     finally: dist.destroy_process_group()
 
 # %% ../nbs/09_parallel.ipynb #b6296c4e
-if __name__ == '__main__' and '__file__' in globals(): main()   # `python -m blobnn.parallel`; a notebook's __main__ has no file: nothing runs here
+if __name__ == '__main__' and '__file__' in globals():   # `python -m blobnn.parallel`; a notebook's __main__ has no file: nothing runs here
+    main()
+    # DDP keeps the gloo group's threads alive after destroy_process_group (torch 2.13), and the interpreter's shutdown
+    # can then abort the process (SIGABRT) as those threads touch Python objects it is tearing down: leave without it
+    sys.stdout.flush(); sys.stderr.flush(); os._exit(0)
 
 # %% ../nbs/09_parallel.ipynb #214b87b8
 #| code-fold: true
