@@ -190,24 +190,28 @@ def check_playground(page, shots: Path) -> list[str]:
     if e0 != 0: problems.append(f'the widget opens at epoch {e0}, not 0')
     page.screenshot(path=str(shots/'08_playground-widget.png'))
     root.evaluate(PLAYGROUND_JS)
-    button('Play').click(); time.sleep(1.5)                    # warm up, then measure 4 s of what the page shows
-    n0 = page.evaluate('window.__pg.epochs.length'); f0 = page.evaluate('window.__pg.frames'); time.sleep(4)
-    rec = page.evaluate('window.__pg')
-    window = rec['epochs'][n0:]
-    page.screenshot(path=str(shots/'08_playground-playing.png'))
-    button('Pause').click(); time.sleep(1.5)
-    if len(window) < 2: problems.append('Play: the epoch counter did not rise')
-    else:
+    def play(what: str, shot: str) -> bool:
+        "Play for 1.5 s to warm up, measure 4 s of what the page shows, take a screenshot, Pause. False if the counter did not rise."
+        button('Play').click(); time.sleep(1.5)
+        n0 = page.evaluate('window.__pg.epochs.length'); f0 = page.evaluate('window.__pg.frames'); time.sleep(4)
+        rec = page.evaluate('window.__pg')
+        root.locator('img').first.scroll_into_view_if_needed(); page.screenshot(path=str(shots/shot))
+        button('Pause').click(); time.sleep(1.5)
+        window = rec['epochs'][n0:]
+        if len(window) < 2: return False
         (t_a, e_a), (t_b, e_b) = window[0], window[-1]
         rate, fps = (e_b - e_a) / (t_b - t_a) * 1e3, (rec['frames'] - f0) / 4
         parts = {}
         for text in rec['texts'][n0:]:
             for k, v in re.findall(r'(\w+) ([\d.]+) ms', text): parts.setdefault(k, []).append(float(v))
         ms = {k: sum(v) / len(v) for k, v in parts.items()}
-        kernel = sum(ms.values())
-        print(f'    playground: {rate:.1f} epochs/s shown in the page ({fps:.1f} boundary pictures/s); a frame in the kernel: '
-              + ', '.join(f'{k} {v:.1f} ms' for k, v in ms.items()) + f' = {kernel:.1f} ms; the rest of the {1e3 / max(rate, 1e-9):.1f} ms'
+        print(f'    playground, {what}: {rate:.1f} epochs/s shown in the page ({fps:.1f} boundary pictures/s); a frame in the kernel: '
+              + ', '.join(f'{k} {v:.1f} ms' for k, v in ms.items()) + f' = {sum(ms.values()):.1f} ms; the rest of the {1e3 / max(rate, 1e-9):.1f} ms'
               f' between shown epochs is the widget channel, the browser and the event loop', flush=True)
+        return True
+    if not play('the default run (circles, 2-4-2-1 tanh, SGD, batch 10)', '08_playground-playing.png'):
+        problems.append('Play: the epoch counter did not rise')
+    else:
         if picture() == first: problems.append('Play: the boundary picture did not change')
         if not loss() < l0: problems.append(f'Play: the training loss did not fall ({l0} -> {loss()})')
     paused = epoch(); time.sleep(1.5)
@@ -219,6 +223,14 @@ def check_playground(page, shots: Path) -> list[str]:
     settle('a new data set redraws the boundary and points', lambda: picture() != first, True)
     settle('a new data set starts at epoch', epoch, 0)
     page.screenshot(path=str(shots/'08_playground-xor.png'))
+    # the largest network the controls allow: 7 features, six hidden layers of 8 units, every unit's map redrawn each frame
+    control = lambda name: root.locator('.widget-inline-hbox', has=page.locator('label', has_text=re.compile(f'^{name}$')))
+    control('data').locator('select').select_option('spirals')
+    control('features').locator('select').select_option(['x1', 'x2', 'x1^2', 'x2^2', 'x1*x2', 'sin(x1)', 'sin(x2)'])
+    control('hidden').locator('input').fill('8,8,8,8,8,8')
+    settle('the largest network is drawn (eight columns of boxes)', lambda: root.locator('img').first.evaluate('e => e.naturalWidth') > 800, True)
+    if not play('the largest network (spirals, 7 features, 6 hidden layers of 8)', '08_playground-deep.png'):
+        problems.append('Play on the largest network: the epoch counter did not rise')
     print(f'    playground widget: Play, Pause, Step, Reset and the data menu behave: {not problems}', flush=True)
     return problems
 
