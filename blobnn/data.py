@@ -321,12 +321,13 @@ class History:
     valid_loss:list = field(default_factory=list) # loss on `valid` after each epoch (empty without `valid`)
     valid_acc:list = field(default_factory=list) # accuracy on `valid` after each epoch
 
-    def __len__(self): return len(self.train_loss)
+    def __len__(self): return max(len(self.train_loss), len(self.train_acc), len(self.valid_loss), len(self.valid_acc))
 
     def __repr__(self):
         cols = [k for k in ('train_loss', 'train_acc', 'valid_loss', 'valid_acc') if getattr(self, k)]
         rows = [f"{'epoch':>5}  " + '  '.join(f'{c:>10}' for c in cols)]
-        rows += [f'{i+1:>5}  ' + '  '.join(f'{getattr(self, c)[i]:>10.4f}' for c in cols) for i in range(len(self))]
+        cell = lambda c, i: f'{getattr(self, c)[i]:>10.4f}' if i < len(getattr(self, c)) else ' ' * 10   # a list cut short (a run stopped mid-epoch) shows blanks
+        rows += [f'{i+1:>5}  ' + '  '.join(cell(c, i) for c in cols) for i in range(len(self))]
         return '\n'.join(rows)
 
 # %% ../nbs/00_data.ipynb #a9667500

@@ -457,8 +457,8 @@ def plot_history(hist:History, # what `fit` (or `blobnn.scratch.train_model`) re
     if new: _, axs = plt.subplots(1, 2, figsize=(9, 3.2))
     epochs = range(1, len(hist) + 1)
     for ax, key, name in zip(axs, ('loss', 'acc'), ('loss', 'accuracy')):
-        if getattr(hist, f'train_{key}'): ax.plot(epochs, getattr(hist, f'train_{key}'), 'o-', label='training (mean over the epoch)')
-        if getattr(hist, f'valid_{key}'): ax.plot(epochs, getattr(hist, f'valid_{key}'), 's-', label=f'{valid_label} (after the epoch)')
+        for v, style, label in ((getattr(hist, f'train_{key}'), 'o-', 'training (mean over the epoch)'), (getattr(hist, f'valid_{key}'), 's-', f'{valid_label} (after the epoch)')):
+            if v: ax.plot(range(1, len(v) + 1), v, style, label=label)   # each list at its own length: a run cut short plots what it has
         ax.set(xlabel='epoch', ylabel=name, title=f'{name.capitalize()} per epoch', xticks=list(epochs))
         ax.legend(fontsize='small')
     if new: axs[0].figure.tight_layout()
