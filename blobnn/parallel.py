@@ -29,7 +29,7 @@ def flat_grad(model, # a classifier that outputs probabilities (chapter 07's `Si
     "The gradient of the cost J (mean binary cross-entropy) of `model` on (X, y), flattened."
     model.zero_grad()
     F.binary_cross_entropy(model(X), y).backward()
-    return torch.cat([p.grad.flatten() for p in model.parameters()])
+    return torch.cat([q.grad.flatten() for q in model.parameters()])   # q: one parameter tensor (p is the number of workers)
 
 # %% ../nbs/09_parallel.ipynb #a127b125
 def free_port(host:str='127.0.0.1')->int:
@@ -274,12 +274,12 @@ def time_all_reduce(sizes:list, # numbers of float32 elements
 
 # %% ../nbs/09_parallel.ipynb #7787ff4e
 def step_seconds(model, X:Tensor, y:Tensor, reps:int=5)->float:
-    "Seconds for one SGD step (forward, backward, update) of `model` on (X, y), the best of `reps`."
+    "Seconds for one SGD step (forward, backward, update) of `model` on (X, y), the best of `reps` after a warm-up step."
     opt, best = torch.optim.SGD(model.parameters(), lr=1e-3), math.inf
-    for _ in range(reps + 1):
+    for i in range(reps + 1):
         t0 = time.perf_counter()
-        opt.zero_grad(); F.binary_cross_entropy_with_logits(model(X), y).backward(); opt.step()
-        best = min(best, time.perf_counter() - t0)
+        opt.zero_grad(); F.binary_cross_entropy_with_logits(model(X), y).backward(); opt.step()   # only timed: any outputs will do
+        if i: best = min(best, time.perf_counter() - t0)   # i = 0: the warm-up
     return best
 
 # %% ../nbs/09_parallel.ipynb #01de9eff

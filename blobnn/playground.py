@@ -301,7 +301,7 @@ def check_first_diverging(rate, # your answer: the smallest of the rates 0.3, 1,
     rate = answer_number(rate, 'the rate')
     if rate not in (0.3, 1, 3, 10, 30): raise Wrong('give one of the rates 0.3, 1, 3, 10, 30')
     if rate != _first_diverging(): raise Wrong('not that one: run each rate for 20 epochs and look at `run.diverged`')
-    return 'yes: from there, one step overshoots so far that the loss rises tenfold'
+    return 'yes: at that rate the steps overshoot until the loss is more than ten times its start, and `step` stops the run; at the smaller rates it still trains'
 
 @checker
 def check_count_flat(count, # your function: run -> the number of hidden units whose output is flat over the plane
@@ -311,7 +311,7 @@ def check_count_flat(count, # your function: run -> the number of hidden units w
         run = Run(data='moons', hidden=(8, 8), **kw); run.step(30)
         got, want = answer_number(count(run), 'the count'), count_flat(run)
         if got != want: raise Wrong(f'for Run(data="moons", hidden=(8, 8), {", ".join(f"{k}={v!r}" for k, v in kw.items())}) after 30 epochs: {got:g} flat units counted')
-    return 'your count agrees on a dead ReLU network, a tanh network and a healthy ReLU network'
+    return 'your count agrees on a ReLU network at rate 3 (four flat units), a tanh network (none) and a ReLU network at rate 0.3 (one, flat from the start)'
 
 # %% ../nbs/08_playground.ipynb #pg000088
 #| code-fold: true
@@ -331,7 +331,7 @@ def _unit_range(a:Tensor, act:str)->np.ndarray:
     return (a / m + 1) / 2
 
 # Palette pictures: one byte a pixel, an index into one fixed palette of 256 colours. Painting a map is then index
-# arithmetic, and a PNG encodes a third of the bytes: the widget's frames are drawn and encoded about twice as fast.
+# arithmetic, and a PNG encodes a third of the bytes of an RGB picture (CONTRIBUTING.md gives the widget's speed before and after).
 _STEPS = 100                                                     # a map's value v in [0, 1] is colour round(100 v)
 _PALETTE = np.zeros((256, 3), np.uint8)
 _PALETTE[:_STEPS + 1] = _paint(np.linspace(0, 1, _STEPS + 1))    # 0..100: the maps' colours
