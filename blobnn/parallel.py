@@ -275,6 +275,7 @@ def time_all_reduce(sizes:list, # numbers of float32 elements
 # %% ../nbs/09_parallel.ipynb #7787ff4e
 def step_seconds(model, X:Tensor, y:Tensor, reps:int=5)->float:
     "Seconds for one SGD step (forward, backward, update) of `model` on (X, y), the best of `reps` after a warm-up step."
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1: raise ValueError(f'reps must be a positive int (timed steps after the warm-up); got {reps!r}')
     opt, best = torch.optim.SGD(model.parameters(), lr=1e-3), math.inf
     for i in range(reps + 1):
         t0 = time.perf_counter()

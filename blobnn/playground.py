@@ -485,8 +485,8 @@ class Playground:
         self.times.update(drawing=t1 - t0, encoding=t2 - t1, sending=time.perf_counter() - t2)
         r, ms = self.run, ', '.join(f'{k} {v * 1e3:.1f} ms' for k, v in self.times.items())
         self.status.value = (f'<span class="pg-epoch">epoch {r.epoch}</span> · training loss {r.train_loss[-1]:.3f} · '
-                             f'validation loss {r.valid_loss[-1]:.3f} <small style="color:#666">(last frame: {ms})</small>')
-        self.message.value = f'<b style="color:#c00">{r.diverged} (paused)</b>' if r.diverged else ''
+                             f'validation loss {r.valid_loss[-1]:.3f}' + (f' <small style="color:#666">(last frame: {ms})</small>' if ms else ''))
+        self.message.value = f'<b style="color:#c00">{html.escape(r.diverged)} (paused)</b>' if r.diverged else ''
 
     def step(self):
         t0 = time.perf_counter(); self.run.step(); self.times = {'training': time.perf_counter() - t0}; self.draw()
